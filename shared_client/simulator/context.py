@@ -1,0 +1,57 @@
+"""Configuration and shared runtime objects of one simulator instance.
+
+Why: handlers, the task lifecycle and the admin endpoints all need the same settings,
+state, fault injector and worker pool; one object stored on the aiohttp app carries them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiohttp
+from aiohttp import web
+
+from .faults import FaultInjector
+from .state import SimState
+
+
+@dataclass
+class SimConfig:
+    """Behaviour settings (everything a test or a CLI flag may change)."""
+
+    api_key: str
+    generation_time: float = 2.0
+    fast: bool = False
+    retention: float = 7 * 24 * 3600.0
+    webhook_secret: str = ""
+    sync_timeout: float = 120.0
+    render_workers: int = 2
+    max_upload_bytes: int = 200 * 1024 * 1024
+
+
+@dataclass
+class SimContext:
+    """Runtime objects; created in the server thread, used only on its event loop."""
+
+    config: SimConfig
+    injector: FaultInjector
+    output_dir: Path
+    state: SimState = field(default_factory=SimState)
+    base_url: str = ""
+    executor: ThreadPoolExecutor | None = None
+    session: aiohttp.ClientSession | None = None
+    render_cache: dict[str, asyncio.Future[Path]] = field(default_factory=dict)
+    done_events: dict[str, asyncio.Event] = field(default_factory=dict)
+    background: set[asyncio.Task[None]] = field(default_factory=set)
+
+    def spawn(self, coro: object) -> None:
+        """Run a coroutine in the background, keeping a reference until it ends."""
+        task = asyncio.ensure_future(coro)  # type: ignore[arg-type]
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+
+
+CTX: web.AppKey[SimContext] = web.AppKey("seedance_sim_ctx", SimContext)

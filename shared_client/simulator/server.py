@@ -1,0 +1,235 @@
+"""`Simulator`: the aiohttp app on its own event loop in a background thread.
+
+Why a thread: tests, benchmarks and the demo are synchronous code that needs a live
+server on a loopback port for the duration of a `with` block, without a subprocess.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+import tempfile
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from .app import build_app
+from .context import SimConfig, SimContext
+from .faults import FaultConfig, FaultInjector
+from .webhooks import new_secret
+
+logger = logging.getLogger(__name__)
+
+
+class Simulator:
+    """A local WaveSpeed-compatible server.
+
+    >>> with Simulator(api_key="k", fast=True) as sim:  # doctest: +SKIP
+    ...     sim.base_url
+    'http://127.0.0.1:54321'
+
+    Fault rates come from `faults=FaultConfig(...)` or keyword arguments named like its
+    fields (`rate_429=0.1`); `seed` makes them reproducible.
+    """
+
+    def __init__(
+        self,
+        api_key: str = "sim-key",
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        generation_time: float = 2.0,
+        fast: bool = False,
+        seed: int | None = None,
+        faults: FaultConfig | None = None,
+        retention: float = 7 * 24 * 3600.0,
+        webhook_secret: str | None = None,
+        sync_timeout: float = 120.0,
+        render_workers: int = 2,
+        output_dir: str | Path | None = None,
+        **fault_kwargs: Any,
+    ) -> None:
+        if not api_key:
+            raise ValueError("api_key must be a non-empty string")
+        if fault_kwargs:
+            faults = FaultConfig.from_dict(fault_kwargs, base=faults)
+        self.host, self._requested_port = host, port
+        self._config = SimConfig(
+            api_key=api_key,
+            generation_time=generation_time,
+            fast=fast,
+            retention=retention,
+            webhook_secret=webhook_secret or new_secret(),
+            sync_timeout=sync_timeout,
+            render_workers=render_workers,
+        )
+        self._own_output_dir = output_dir is None
+        out = Path(output_dir) if output_dir else Path(tempfile.mkdtemp(prefix="seedance-sim-"))
+        out.mkdir(parents=True, exist_ok=True)
+        self._ctx = SimContext(
+            config=self._config,
+            injector=FaultInjector(faults or FaultConfig(), seed),
+            output_dir=out,
+        )
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._runner: web.AppRunner | None = None
+        self._started = threading.Event()
+        self._startup_error: BaseException | None = None
+        self.port = 0
+
+    def __repr__(self) -> str:  # never shows the key
+        return f"Simulator(base_url={self.base_url!r}, fast={self._config.fast})"
+
+    @property
+    def base_url(self) -> str:
+        return self._ctx.base_url
+
+    @property
+    def api_key(self) -> str:
+        return self._config.api_key
+
+    @property
+    def webhook_secret(self) -> str:
+        return self._config.webhook_secret
+
+    @property
+    def output_dir(self) -> Path:
+        return self._ctx.output_dir
+
+    # lifecycle -----------------------------------------------------------------------
+    def start(self) -> Simulator:
+        """Start serving; returns once the port is bound (raises if it cannot be)."""
+        if self._thread is not None:
+            return self
+        self._thread = threading.Thread(target=self._serve, name="seedance-simulator", daemon=True)
+        self._thread.start()
+        self._started.wait(30)
+        if self._startup_error is not None:
+            raise RuntimeError(f"simulator failed to start: {self._startup_error}")
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, cancel in-flight tasks, remove rendered files we own."""
+        if self._loop is not None and self._thread is not None:
+            future = asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop)
+            try:
+                future.result(30)
+            finally:
+                self._loop.call_soon_threadsafe(self._loop.stop)
+                self._thread.join(30)
+        self._thread = None
+        if self._own_output_dir:
+            shutil.rmtree(self._ctx.output_dir, ignore_errors=True)
+
+    def __enter__(self) -> Simulator:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def _serve(self) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(self._startup())
+        except BaseException as exc:  # report to start() instead of dying silently
+            self._startup_error = exc
+            self._started.set()
+            loop.close()
+            return
+        self._started.set()
+        try:
+            loop.run_forever()
+        finally:
+            loop.close()
+
+    async def _startup(self) -> None:
+        ctx = self._ctx
+        ctx.executor = ThreadPoolExecutor(self._config.render_workers, "seedance-render")
+        ctx.session = aiohttp.ClientSession()
+        app = build_app(ctx)
+        self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
+        await self._runner.setup()
+        server = self._runner.server
+        assert server is not None
+        original = server.connection_made
+        stats = ctx.state.stats
+
+        def counting_connection_made(handler: Any, transport: Any) -> None:
+            stats.incr("connections_opened")
+            original(handler, transport)
+
+        server.connection_made = counting_connection_made  # type: ignore[method-assign]
+        site = web.TCPSite(self._runner, self.host, self._requested_port, backlog=4096)
+        await site.start()
+        sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
+        self.port = sockets[0].getsockname()[1]
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        ctx.base_url = f"http://{host}:{self.port}"
+        logger.info("simulator listening on %s", ctx.base_url)
+
+    async def _shutdown(self) -> None:
+        ctx = self._ctx
+        for task in list(ctx.background):
+            task.cancel()
+        await asyncio.gather(*ctx.background, return_exceptions=True)
+        if self._runner is not None:
+            await self._runner.cleanup()
+        if ctx.session is not None:
+            await ctx.session.close()
+        if ctx.executor is not None:
+            ctx.executor.shutdown(wait=True, cancel_futures=True)
+
+    # control ---------------------------------------------------------------------------
+    def _call(self, fn: Any, *args: Any) -> Any:
+        """Run `fn` on the server loop (state is only touched there)."""
+        if self._loop is None or self._thread is None:
+            return fn(*args)
+
+        async def run() -> Any:
+            return fn(*args)
+
+        return asyncio.run_coroutine_threadsafe(run(), self._loop).result(10)
+
+    def stats(self) -> dict[str, Any]:
+        """Counters: submissions (+ per fingerprint), polls, uploads, downloads,
+        connections_opened, requests, and per-status / per-fault breakdowns."""
+        return self._ctx.state.stats.snapshot()
+
+    def reset_stats(self) -> None:
+        self._ctx.state.stats.reset()
+
+    def set_faults(
+        self, faults: FaultConfig | None = None, *, seed: int | None = None, **kwargs: Any
+    ) -> FaultConfig:
+        """Replace (FaultConfig) or update (keyword fields) the fault settings; re-seeds."""
+        injector = self._ctx.injector
+        config = faults or FaultConfig()
+        if kwargs:
+            config = FaultConfig.from_dict(kwargs, base=faults or injector.config)
+
+        def apply() -> FaultConfig:
+            injector.config = config
+            injector.reseed(seed if seed is not None else injector.seed)
+            return config
+
+        return self._call(apply)
+
+    def set_generation_time(self, seconds: float) -> None:
+        self._config.generation_time = seconds
+
+    def set_retention(self, seconds: float) -> None:
+        self._config.retention = seconds
+
+    def task(self, task_id: str) -> dict[str, Any] | None:
+        """The current `data` object of one task (tests use it to inspect state)."""
+        return self._call(
+            lambda: t.to_data(self.base_url) if (t := self._ctx.state.tasks.get(task_id)) else None
+        )
