@@ -87,7 +87,7 @@ def output_size(params: RenderParams, image_size: tuple[int, int]) -> tuple[int,
 
 
 def _even(value: float) -> int:
-    return max(2, int(round(value / 2)) * 2)
+    return max(2, round(value / 2) * 2)
 
 
 def _cover(image: Image.Image, width: int, height: int) -> Image.Image:
