@@ -1,0 +1,205 @@
+"""``SeedanceHook``: turns an Airflow connection into configured Seedance clients.
+
+The connection is the only place the API key lives: the password field. Operators,
+sensors and triggers carry the connection *id*, never the key, so nothing secret ends
+up in XCom, trigger kwargs or rendered templates. The triggerer resolves the connection
+through Airflow's async lookup so polling never blocks its event loop on a sync call.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from airflow.providers.common.compat.sdk import BaseHook
+
+from shared_client import AsyncSeedanceClient, SeedanceClient
+from shared_client.errors import APIError, AuthenticationError, SeedanceError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CONN_ID = "wavespeed_default"
+CONN_TYPE = "wavespeed"
+HOOK_NAME = "WaveSpeed (Seedance)"
+#: An id no prediction can have: asking for it proves the key is accepted without paying.
+_PROBE_PREDICTION_ID = "airflow-connection-test-0000"
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    """What a client needs, read from a connection. ``repr`` never shows the key."""
+
+    api_key: str | None = field(repr=False)
+    base_url: str | None
+    timeout: float | None
+    verify_ssl: bool
+
+    def client_kwargs(self) -> dict[str, Any]:
+        """Constructor kwargs for ``SeedanceClient`` / ``AsyncSeedanceClient``.
+
+        ``verify`` is passed only when the connection explicitly turned it off, so TLS
+        verification stays on unless somebody decided otherwise.
+        """
+        kwargs: dict[str, Any] = {"api_key": self.api_key, "base_url": self.base_url}
+        if self.timeout is not None:
+            kwargs["timeout"] = self.timeout
+        if not self.verify_ssl:
+            kwargs["verify"] = False
+        return kwargs
+
+
+def _as_bool(value: Any, *, default: bool) -> bool:
+    """Connection extras arrive as JSON or strings; only an explicit false-ish value counts."""
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() not in ("false", "0", "no", "off")
+
+
+def base_url_from(host: str | None, schema: str | None, port: int | None) -> str | None:
+    """Build the API base URL from the connection's host, schema and port fields.
+
+    ``host`` may be a full URL (``http://127.0.0.1:8123``), which wins; otherwise the
+    schema field picks ``http``/``https`` (default https) and the port is appended.
+    """
+    if not host:
+        return None
+    host = host.strip().rstrip("/")
+    if "://" in host:
+        parts = urlsplit(host)
+        if port and parts.port is None:
+            return f"{parts.scheme}://{parts.hostname}:{port}{parts.path}".rstrip("/")
+        return host
+    scheme = schema if schema in ("http", "https") else "https"
+    return f"{scheme}://{host}:{port}" if port else f"{scheme}://{host}"
+
+
+def settings_from(
+    password: str | None,
+    host: str | None,
+    schema: str | None,
+    port: int | None,
+    extra: dict[str, Any],
+) -> ClientSettings:
+    """Read client settings from connection fields (shared by the sync and async paths)."""
+    raw_timeout = extra.get("timeout")
+    timeout = float(raw_timeout) if raw_timeout not in (None, "") else None
+    return ClientSettings(
+        api_key=password or None,
+        base_url=base_url_from(host, schema, port),
+        timeout=timeout,
+        verify_ssl=_as_bool(extra.get("verify_ssl"), default=True),
+    )
+
+
+class SeedanceHook(BaseHook):
+    """Interact with WaveSpeedAI's Seedance 2.0 API through ``shared_client``.
+
+    :param wavespeed_conn_id: Connection of type ``wavespeed``; password = API key, host =
+        optional base URL (default ``https://api.wavespeed.ai``), extras ``timeout`` and
+        ``verify_ssl``.
+    """
+
+    conn_name_attr = "wavespeed_conn_id"
+    default_conn_name = DEFAULT_CONN_ID
+    conn_type = CONN_TYPE
+    hook_name = HOOK_NAME
+
+    def __init__(self, wavespeed_conn_id: str = DEFAULT_CONN_ID, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.wavespeed_conn_id = wavespeed_conn_id
+
+    # -- connection form (Airflow < 3.2; 3.2+ reads conn-fields from get_provider_info) --
+    @classmethod
+    def get_ui_field_behaviour(cls) -> dict[str, Any]:
+        """Hide the fields the API does not use and say what the others mean."""
+        return {
+            "hidden_fields": ["login", "schema", "port", "extra"],
+            "relabeling": {"password": "API key", "host": "Base URL"},
+            "placeholders": {
+                "host": "https://api.wavespeed.ai (leave empty for the public API)",
+                "password": "WaveSpeed API key",
+            },
+        }
+
+    @classmethod
+    def get_connection_form_widgets(cls) -> dict[str, Any]:
+        """Extra fields for the Airflow 2 connection form (Flask-AppBuilder widgets)."""
+        from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
+        from wtforms import BooleanField, StringField
+
+        return {
+            "timeout": StringField("Request timeout (s)", widget=BS3TextFieldWidget()),
+            "verify_ssl": BooleanField("Verify TLS certificates", default=True),
+        }
+
+    # -- settings --
+    @staticmethod
+    def _extra_field(extra: dict[str, Any], name: str) -> Any:
+        """Extras saved by the Airflow 2 form are prefixed ``extra__wavespeed__``."""
+        return extra.get(name, extra.get(f"extra__{CONN_TYPE}__{name}"))
+
+    def _settings_from_connection(self, conn: Any, extra: dict[str, Any]) -> ClientSettings:
+        extras = {k: self._extra_field(extra, k) for k in ("timeout", "verify_ssl")}
+        return settings_from(conn.password, conn.host, conn.schema, conn.port, extras)
+
+    def get_settings(self) -> ClientSettings:
+        """Client settings from the connection (sync lookup: worker side only)."""
+        conn = self.get_connection(self.wavespeed_conn_id)
+        return self._settings_from_connection(conn, conn.extra_dejson)
+
+    async def aget_settings(self) -> ClientSettings:
+        """Client settings through Airflow's async connection lookup (triggerer side).
+
+        Uses ``common.compat``'s ``get_async_connection``: ``aget_connection`` on Airflow
+        3.3.2+, and the sync lookup in a worker thread (``sync_to_async``) where the async
+        one is missing or would block (2.11, 3.0-3.3.1), never a sync call on the loop.
+        """
+        try:
+            from airflow.providers.common.compat.connection import (
+                get_async_connection,
+                get_async_extra_dejson,
+            )
+        except ImportError:  # common-compat older than the async helpers
+            from asgiref.sync import sync_to_async
+
+            return await sync_to_async(self.get_settings)()
+        conn = await get_async_connection(self.wavespeed_conn_id, hook=self)
+        extra = await get_async_extra_dejson(conn)
+        return self._settings_from_connection(conn, extra)
+
+    # -- clients --
+    def get_conn(self) -> SeedanceClient:
+        """A new sync client; the caller closes it (use it as a context manager)."""
+        return SeedanceClient(**self.get_settings().client_kwargs())
+
+    def get_client(self) -> SeedanceClient:
+        """Alias of :meth:`get_conn` with a name that says what it returns."""
+        return self.get_conn()
+
+    async def aget_client(self) -> AsyncSeedanceClient:
+        """A new async client built from the async connection lookup; ``await aclose()`` it."""
+        settings = await self.aget_settings()
+        return AsyncSeedanceClient(**settings.client_kwargs())
+
+    def test_connection(self) -> tuple[bool, str]:
+        """Check the key against the API without paying: read a prediction that cannot exist.
+
+        401/403 means the key is wrong; any other API answer (typically 404) proves the
+        server accepted the key.
+        """
+        try:
+            with self.get_conn() as client:
+                client.get_prediction(_PROBE_PREDICTION_ID)
+        except AuthenticationError as err:
+            return False, f"The API rejected the key: {err}"
+        except APIError as err:
+            if err.status_code is not None and 400 <= err.status_code < 500:
+                return True, "Connection successful: the API accepted the key."
+            return False, f"The API could not be reached or failed: {err}"
+        except SeedanceError as err:
+            return False, str(err)
+        return True, "Connection successful."

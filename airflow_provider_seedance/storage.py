@@ -1,0 +1,109 @@
+"""Where images come from and where videos go: URLs, local paths, ``ObjectStoragePath``.
+
+The client handles URLs, local files and bytes. Airflow users also keep media in object
+storage (``s3://``, ``gs://``, ...), which Airflow abstracts as ``ObjectStoragePath``:
+images there are read through its ``open()`` and handed over as bytes; videos are first
+downloaded locally (atomic, streamed, by the client) and then streamed into the store.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from airflow.providers.common.compat.sdk import ObjectStoragePath
+
+from shared_client import Prediction, SeedanceClient
+
+log = logging.getLogger(__name__)
+
+_DIRECT_SCHEMES = ("http", "https", "data")
+_COPY_CHUNK = 1024 * 1024
+
+
+def _scheme(value: str) -> str:
+    if value.startswith("data:"):
+        return "data"
+    return urlsplit(value).scheme.lower() if "://" in value else ""
+
+
+def _file_uri_to_path(uri: str) -> Path:
+    return Path(unquote(urlsplit(uri).path))
+
+
+def resolve_image(value: Any) -> Any:
+    """Turn an operator ``image`` value into something the client accepts.
+
+    http(s) and ``data:`` URLs pass through (no upload); a local path or ``file://`` URI
+    becomes a ``Path``; any other ``ObjectStoragePath`` (or URI with a scheme) is read
+    into bytes through ``ObjectStoragePath.open()``; ``None`` stays ``None``.
+    """
+    if value is None or isinstance(value, bytes):
+        return value
+    if isinstance(value, ObjectStoragePath):
+        if value.protocol in ("file", "local", ""):
+            return Path(value.path)
+        with value.open("rb") as handle:
+            return handle.read()
+    if isinstance(value, os.PathLike):
+        return Path(value)
+    text = str(value).strip()
+    scheme = _scheme(text)
+    if scheme in _DIRECT_SCHEMES:
+        return text
+    if scheme == "file":
+        return _file_uri_to_path(text)
+    if scheme:
+        with ObjectStoragePath(text).open("rb") as handle:
+            return handle.read()
+    return Path(text)
+
+
+def _is_local(destination: Any) -> bool:
+    if isinstance(destination, ObjectStoragePath):
+        return destination.protocol in ("file", "local", "")
+    return _scheme(str(destination)) in ("", "file")
+
+
+def _local_folder(destination: Any) -> Path:
+    if isinstance(destination, ObjectStoragePath):
+        return Path(destination.path)
+    text = str(destination)
+    return _file_uri_to_path(text) if _scheme(text) == "file" else Path(text)
+
+
+def write_videos(client: SeedanceClient, prediction: Prediction, destination: Any) -> list[str]:
+    """Download every output of ``prediction`` into ``destination``; return where each landed.
+
+    ``destination`` is a folder: a local path, a ``file://`` URI, any other
+    ``ObjectStoragePath`` URI, or an ``ObjectStoragePath``. Local folders get the client's
+    atomic download; remote ones get a local temporary copy streamed to the store, so a
+    failed copy never leaves a half video under the final name.
+    """
+    if _is_local(destination):
+        folder = _local_folder(destination)
+        folder.mkdir(parents=True, exist_ok=True)
+        return [str(p.resolve()) for p in client.download_all(prediction, folder)]
+
+    target = (
+        destination
+        if isinstance(destination, ObjectStoragePath)
+        else ObjectStoragePath(str(destination))
+    )
+    target.mkdir(parents=True, exist_ok=True)
+    written: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="seedance-") as tmp:
+        for local in client.download_all(prediction, Path(tmp)):
+            final = target / local.name
+            partial = target / f".{local.name}.partial"
+            with local.open("rb") as src, partial.open("wb") as dst:
+                shutil.copyfileobj(src, dst, _COPY_CHUNK)
+            partial.rename(final)
+            log.info("Wrote %s", final)
+            written.append(str(final))
+    return written
