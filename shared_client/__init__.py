@@ -1,0 +1,52 @@
+"""Seedance 2.0 (WaveSpeedAI) video generation: typed models and sync/async clients.
+
+The public surface is re-exported here; modules behind it are implementation detail::
+
+    from shared_client import SeedanceClient, ImageToVideoRequest
+
+    with SeedanceClient() as client:          # WAVESPEED_API_KEY, WAVESPEED_BASE_URL
+        prediction = client.generate(ImageToVideoRequest(prompt="...", image="cat.png"))
+        client.download(prediction, "out/")
+"""
+
+from __future__ import annotations
+
+from .client import AsyncSeedanceClient, SeedanceClient
+from .errors import (
+    APIError,
+    AuthenticationError,
+    DownloadError,
+    GenerationFailedError,
+    GenerationTimeoutError,
+    InvalidRequestError,
+    InvalidResponseError,
+    RateLimitError,
+    SeedanceError,
+    ServiceUnreachableError,
+    SubmissionUncertainError,
+)
+from .models import ImageToVideoRequest, Prediction, PredictionStatus
+from .retry import RetryPolicy
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "APIError",
+    "AsyncSeedanceClient",
+    "AuthenticationError",
+    "DownloadError",
+    "GenerationFailedError",
+    "GenerationTimeoutError",
+    "ImageToVideoRequest",
+    "InvalidRequestError",
+    "InvalidResponseError",
+    "Prediction",
+    "PredictionStatus",
+    "RateLimitError",
+    "RetryPolicy",
+    "SeedanceClient",
+    "SeedanceError",
+    "ServiceUnreachableError",
+    "SubmissionUncertainError",
+    "__version__",
+]

@@ -1,0 +1,204 @@
+"""Streaming downloads of generated videos: constant memory, atomic, resumable.
+
+A download writes into a hidden temporary file next to its destination and renames it
+into place only once every byte announced by the server has arrived, so a reader never
+sees half a video and a failed transfer never replaces a good file. When a transfer is
+cut, the retry asks for the rest with ``Range`` and appends if the server honours it
+(``206``), or starts over if it does not (``200``). The drivers only move chunks; what
+the status and headers mean is decided here.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import IO
+from urllib.parse import unquote, urlsplit
+
+from .errors import DownloadError, ServiceUnreachableError
+from .models import Prediction
+from .protocol import interpret_response
+
+__all__ = ["DownloadTarget", "PartialFile", "plan_download", "plan_downloads", "safe_filename"]
+
+_SAFE_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
+_VIDEO_SUFFIXES = {".mp4", ".mov", ".webm", ".mkv", ".gif", ".png", ".jpg", ".jpeg", ".webp"}
+_CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
+
+
+@dataclass(frozen=True)
+class DownloadTarget:
+    """Where one output comes from and where it lands."""
+
+    url: str
+    path: Path
+    prediction_id: str | None = None
+
+
+def safe_filename(name: str, default: str = "output.mp4") -> str:
+    """A file name that cannot leave its folder: no separators, no leading dots, bounded."""
+    base = PurePosixPath(unquote(name).replace("\\", "/")).name
+    cleaned = _SAFE_CHARS.sub("_", base).lstrip("._")[:120]
+    return cleaned or default
+
+
+def check_url(url: str, prediction_id: str | None = None) -> None:
+    """Outputs are fetched over http(s) only: no ``file://``, no other scheme."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise DownloadError(
+            f"refusing to download {url!r}: only http(s) URLs are followed",
+            url=url,
+            prediction_id=prediction_id,
+        )
+
+
+def plan_download(
+    source: str | Prediction, dest: str | os.PathLike[str], index: int = 0
+) -> DownloadTarget:
+    """Resolve a URL or a prediction's ``index``-th output, and a folder or file path.
+
+    ``dest`` is a folder when it exists as one or ends with a separator; the file is then
+    named after the prediction id (``<id>.mp4``, ``<id>-1.mp4``...) or the URL's last
+    path segment, sanitised. Otherwise ``dest`` is the file path itself.
+    """
+    prediction_id: str | None = None
+    if isinstance(source, Prediction):
+        prediction_id = source.id
+        if not source.outputs:
+            raise DownloadError(
+                f"prediction {source.id} has no outputs to download (status {source.status.value})",
+                url="",
+                prediction_id=source.id,
+            )
+        if not 0 <= index < len(source.outputs):
+            raise DownloadError(
+                f"prediction {source.id} has {len(source.outputs)} output(s); "
+                f"index {index} is out of range",
+                url="",
+                prediction_id=source.id,
+            )
+        url = source.outputs[index]
+    else:
+        url = source
+    check_url(url, prediction_id)
+    dest_text = os.fspath(dest)
+    dest_path = Path(dest_text)
+    if dest_path.is_dir() or dest_text.endswith((os.sep, "/")):
+        suffix = PurePosixPath(urlsplit(url).path).suffix.lower()
+        suffix = suffix if suffix in _VIDEO_SUFFIXES else ".mp4"
+        if prediction_id is not None:
+            stem = safe_filename(prediction_id, "prediction")
+            name = f"{stem}{suffix}" if index == 0 else f"{stem}-{index}{suffix}"
+        else:
+            name = safe_filename(urlsplit(url).path)
+        dest_path = dest_path / name
+    return DownloadTarget(url=url, path=dest_path, prediction_id=prediction_id)
+
+
+def plan_downloads(prediction: Prediction, folder: str | os.PathLike[str]) -> list[DownloadTarget]:
+    """One target per output of ``prediction``, all inside ``folder``."""
+    folder_text = os.fspath(folder).rstrip("/" + os.sep) + os.sep
+    return [plan_download(prediction, folder_text, i) for i in range(len(prediction.outputs))]
+
+
+class PartialFile:
+    """The temporary file a download writes into, and the bookkeeping for resuming it."""
+
+    def __init__(self, target: DownloadTarget) -> None:
+        self.target = target
+        self.received = 0
+        self.expected: int | None = None
+        folder = target.path.parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in commit/abort
+                dir=folder, prefix=f".{target.path.name}.", suffix=".part", delete=False
+            )
+        except OSError as exc:
+            raise DownloadError(
+                f"cannot write the download into {folder}: {exc.strerror or exc}; "
+                "choose a writable output folder",
+                url=target.url,
+                prediction_id=target.prediction_id,
+            ) from exc
+        self._handle: IO[bytes] = handle
+        self.temp_path = Path(handle.name)
+
+    def request_headers(self) -> dict[str, str]:
+        """Headers for the next attempt: ask for the remainder once something has arrived."""
+        headers = {"Accept-Encoding": "identity"}
+        if self.received:
+            headers["Range"] = f"bytes={self.received}-"
+        return headers
+
+    def begin(self, status_code: int, headers: Mapping[str, str], error_body: bytes = b"") -> None:
+        """Digest a response's status line and headers before its body is streamed."""
+        if status_code >= 400:
+            interpret_response(status_code, headers, error_body, purpose="download")
+        if status_code == 206 and self.received:
+            match = _CONTENT_RANGE.fullmatch(headers.get("content-range", "").strip())
+            if match is None or int(match.group(1)) != self.received:
+                self._restart()
+            elif match.group(3) != "*":
+                self.expected = int(match.group(3))
+            return
+        self._restart()
+        length = headers.get("content-length")
+        self.expected = int(length) if length and length.isdigit() else None
+
+    def write(self, chunk: bytes) -> None:
+        self._handle.write(chunk)
+        self.received += len(chunk)
+
+    def end_of_body(self) -> None:
+        """Called when a response body ended: a short body is a retryable transport fault."""
+        if self.expected is not None and self.received < self.expected:
+            raise ServiceUnreachableError(
+                f"download of {self.target.url} cut after {self.received} of {self.expected} bytes",
+                request_sent=True,
+            )
+        if self.expected is not None and self.received > self.expected:
+            raise DownloadError(
+                f"download of {self.target.url} got {self.received} bytes, more than the "
+                f"announced {self.expected}",
+                url=self.target.url,
+                received=self.received,
+                expected=self.expected,
+                prediction_id=self.target.prediction_id,
+            )
+
+    def commit(self) -> Path:
+        """Flush, fsync and rename into place; the destination appears complete or not at all."""
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
+        self._handle.close()
+        os.replace(self.temp_path, self.target.path)
+        return self.target.path
+
+    def abort(self) -> None:
+        """Drop the temporary file; an existing destination file is left untouched."""
+        self._handle.close()
+        self.temp_path.unlink(missing_ok=True)
+
+    def failure(self, exc: Exception) -> DownloadError:
+        """The error to surface once retries are exhausted."""
+        if isinstance(exc, DownloadError):
+            return exc
+        return DownloadError(
+            f"download of {self.target.url} failed after {self.received} bytes: {exc}",
+            url=self.target.url,
+            received=self.received,
+            expected=self.expected,
+            prediction_id=self.target.prediction_id,
+        )
+
+    def _restart(self) -> None:
+        self._handle.seek(0)
+        self._handle.truncate()
+        self.received = 0
+        self.expected = None

@@ -1,0 +1,215 @@
+"""One exception tree for everything the client can report.
+
+Every error says what happened and what to do about it, and none of them ever
+holds the API key: messages are built from ids, field names, status codes and
+short excerpts of response bodies, never from request headers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .models import Prediction
+
+__all__ = [
+    "APIError",
+    "AuthenticationError",
+    "DownloadError",
+    "GenerationFailedError",
+    "GenerationTimeoutError",
+    "InvalidRequestError",
+    "InvalidResponseError",
+    "RateLimitError",
+    "SeedanceError",
+    "ServiceUnreachableError",
+    "SubmissionUncertainError",
+]
+
+
+class SeedanceError(Exception):
+    """Base class of every error raised by ``shared_client``.
+
+    ``prediction_id`` is set whenever the failure concerns a known prediction, so
+    callers can always reconcile with the API (or its dashboard) later.
+    """
+
+    def __init__(self, message: str, *, prediction_id: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.prediction_id = prediction_id
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InvalidRequestError(SeedanceError, ValueError):
+    """A request parameter was rejected locally, before anything was sent or paid.
+
+    Also a ``ValueError`` so generic validation code (Airflow's templating, ComfyUI's
+    input checks) treats it as bad input.
+    """
+
+    def __init__(self, field: str, value: Any, allowed: str, *, reason: str | None = None) -> None:
+        shown = _short_repr(value)
+        message = f"{field}: {reason or 'invalid value'} {shown}; allowed: {allowed}"
+        super().__init__(message)
+        self.field = field
+        self.value = value
+        self.allowed = allowed
+
+
+class APIError(SeedanceError):
+    """The API answered with an error, or could not be understood.
+
+    ``status_code`` is the HTTP status (``None`` when no response arrived), ``code`` the
+    API's own code from the envelope when present, ``body_excerpt`` the first few hundred
+    characters of the body, for diagnosis.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        code: int | None = None,
+        body_excerpt: str | None = None,
+        retry_after: float | None = None,
+        prediction_id: str | None = None,
+    ) -> None:
+        super().__init__(message, prediction_id=prediction_id)
+        self.status_code = status_code
+        self.code = code
+        self.body_excerpt = body_excerpt
+        self.retry_after = retry_after
+
+    @property
+    def is_server_error(self) -> bool:
+        return self.status_code is not None and self.status_code >= 500
+
+
+class AuthenticationError(APIError):
+    """HTTP 401/403: the key is missing, wrong, inactive, or the account is suspended.
+
+    Never retried: the same key will fail the same way.
+    """
+
+
+class RateLimitError(APIError):
+    """HTTP 429: too many requests or too many concurrent tasks for the account level.
+
+    ``retry_after`` (seconds) is the server's ``Retry-After`` when it sent one.
+    """
+
+
+class InvalidResponseError(APIError):
+    """The server answered something that is not the API's JSON envelope.
+
+    HTML from a proxy, a truncated body, an envelope without ``data``: the status and
+    a short excerpt are kept so the cause can be seen.
+    """
+
+
+class ServiceUnreachableError(APIError):
+    """No HTTP response: connection refused, DNS failure, reset, or timeout.
+
+    ``request_sent`` tells whether the request may have reached the server; it is what
+    decides whether a submit may be retried.
+    """
+
+    def __init__(self, message: str, *, request_sent: bool, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.request_sent = request_sent
+
+
+class SubmissionUncertainError(SeedanceError):
+    """A submit failed after the request was sent: a task may or may not exist.
+
+    Submits are paid and not idempotent, so the client never resends one on its own.
+    ``fingerprint`` identifies the request body and ``submitted_at`` (epoch seconds)
+    bounds the search window: list recent predictions (the API's history endpoint,
+    or the dashboard) created after that time for the model to find the task.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        model: str,
+        fingerprint: str,
+        submitted_at: float,
+        cause: BaseException | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.model = model
+        self.fingerprint = fingerprint
+        self.submitted_at = submitted_at
+        self.cause = cause
+
+
+class GenerationFailedError(SeedanceError):
+    """The prediction reached a failed terminal status (failed, cancelled, timeout, deleted).
+
+    ``error`` is the API's error text and ``code`` its error code when it gave one
+    (1200 moderation, 1401 invalid parameter, 1402 unreachable media, 5xxx server side).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        prediction: Prediction,
+        error: str | None = None,
+        code: int | None = None,
+    ) -> None:
+        super().__init__(message, prediction_id=prediction.id)
+        self.prediction = prediction
+        self.error = error
+        self.code = code
+
+
+class GenerationTimeoutError(SeedanceError):
+    """The wait's wall-clock deadline passed while the prediction was still in flight.
+
+    The remote task may still finish (and is billed): the id is kept so a later wait can
+    pick it up.
+    """
+
+    def __init__(
+        self, message: str, *, prediction_id: str, last_status: str, timeout: float
+    ) -> None:
+        super().__init__(message, prediction_id=prediction_id)
+        self.last_status = last_status
+        self.timeout = timeout
+
+
+class DownloadError(SeedanceError):
+    """An output could not be downloaded completely; no partial file is left behind."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        url: str,
+        received: int = 0,
+        expected: int | None = None,
+        prediction_id: str | None = None,
+    ) -> None:
+        super().__init__(message, prediction_id=prediction_id)
+        self.url = url
+        self.received = received
+        self.expected = expected
+
+
+def _short_repr(value: Any, limit: int = 80) -> str:
+    """A bounded repr for error messages: bytes show their length, not their content."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return f"<{len(value)} bytes>"
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def allowed_values(values: Sequence[object]) -> str:
+    """Format a set of allowed values the same way in every message."""
+    return ", ".join(repr(v) if not isinstance(v, str) else v for v in values)

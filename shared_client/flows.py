@@ -1,0 +1,171 @@
+"""The client's operations written once, as generators that yield I/O effects.
+
+A flow never touches the network: it yields :class:`Call`, :class:`PutUpload`,
+:class:`PostMultipart` or :class:`Sleep`, and the driver (sync or async) performs the
+effect and sends the result back in, or throws the error in. This is how the sync and
+async clients share every decision (upload fallback, polling, status changes, timeouts)
+without writing any of it twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Generator, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeAlias
+
+from .errors import APIError, GenerationTimeoutError, InvalidResponseError
+from .media import UploadBlob, UploadSource, prepare_upload
+from .models import ImageToVideoRequest, Prediction, is_remote_image
+from .polling import PollSchedule
+from .protocol import (
+    RequestSpec,
+    RetryKind,
+    binary_upload_request,
+    check_outcome,
+    parse_prediction,
+    result_request,
+    submit_request,
+    upload_ticket_request,
+)
+
+__all__ = [
+    "Call",
+    "Effect",
+    "PostMultipart",
+    "PutUpload",
+    "Sleep",
+    "submit_flow",
+    "upload_flow",
+    "wait_flow",
+]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Call:
+    """Send ``request`` (retrying per ``retry``) and resume with the envelope's ``data``."""
+
+    request: RequestSpec
+    retry: RetryKind
+
+
+@dataclass(frozen=True)
+class PutUpload:
+    """PUT ``blob``'s bytes to a presigned URL with exactly ``headers`` (no API key)."""
+
+    url: str
+    headers: Mapping[str, str]
+    blob: UploadBlob
+
+
+@dataclass(frozen=True)
+class PostMultipart:
+    """POST ``blob`` as the multipart field ``file``; resume with the envelope's ``data``."""
+
+    request: RequestSpec
+    blob: UploadBlob
+
+
+@dataclass(frozen=True)
+class Sleep:
+    seconds: float
+
+
+Effect: TypeAlias = Call | PutUpload | PostMultipart | Sleep
+Flow: TypeAlias = Generator[Effect, Any, Any]
+OnUpdate: TypeAlias = Callable[[Prediction], Any]
+
+
+def upload_flow(base_url: str, source: UploadSource | UploadBlob) -> Generator[Effect, Any, str]:
+    """Upload through the ticket + presigned PUT flow; fall back to the older multipart one.
+
+    The fallback is taken only when the ticket endpoint does not exist (404/405), so an
+    installation or proxy that only knows ``upload/binary`` still works.
+    """
+    blob = source if isinstance(source, UploadBlob) else prepare_upload(source)
+    ticket_spec = upload_ticket_request(base_url, blob.filename, blob.size, blob.content_type)
+    try:
+        ticket = yield Call(ticket_spec, "read")
+    except APIError as exc:
+        if exc.status_code not in (404, 405):
+            raise
+        logger.info(
+            "upload ticket endpoint unavailable (HTTP %s); using upload/binary", exc.status_code
+        )
+        data = yield PostMultipart(binary_upload_request(base_url), blob)
+        return _download_url(data)
+    upload = ticket.get("upload")
+    if not isinstance(upload, dict) or not isinstance(upload.get("url"), str):
+        raise InvalidResponseError("upload ticket without an 'upload.url' to send the bytes to")
+    headers = upload.get("headers") if isinstance(upload.get("headers"), dict) else {}
+    yield PutUpload(upload["url"], {str(k): str(v) for k, v in (headers or {}).items()}, blob)
+    return _download_url(ticket)
+
+
+def submit_flow(
+    base_url: str, request: ImageToVideoRequest, *, webhook: str | None = None
+) -> Generator[Effect, Any, Prediction]:
+    """Upload local images, then send exactly one submit POST."""
+    image_urls: dict[str, str] = {}
+    for field_name, source in request.image_inputs().items():
+        if is_remote_image(source):
+            image_urls[field_name] = str(source)
+        else:
+            image_urls[field_name] = yield from upload_flow(base_url, source)
+    body = request.to_body(image_urls)
+    data = yield Call(submit_request(base_url, request.model, body, webhook=webhook), "submit")
+    prediction = parse_prediction(data)
+    logger.info("submitted prediction %s (%s)", prediction.id, request.model)
+    return prediction
+
+
+def get_flow(
+    base_url: str, prediction_id: str, result_url: str | None = None
+) -> Generator[Effect, Any, Prediction]:
+    data = yield Call(result_request(base_url, prediction_id, result_url), "read")
+    return parse_prediction(data)
+
+
+def wait_flow(
+    base_url: str,
+    prediction_id: str,
+    *,
+    clock: Callable[[], float],
+    timeout: float,
+    poll_interval: float,
+    on_update: OnUpdate | None = None,
+    raise_on_failure: bool = True,
+    result_url: str | None = None,
+) -> Generator[Effect, Any, Prediction]:
+    """Poll until the prediction is terminal or the wall-clock ``timeout`` passes."""
+    schedule = PollSchedule.starting_now(clock(), poll_interval=poll_interval, timeout=timeout)
+    last_status = None
+    while True:
+        prediction = yield from get_flow(base_url, prediction_id, result_url)
+        result_url = prediction.result_url or result_url
+        if prediction.status is not last_status:
+            last_status = prediction.status
+            logger.info("prediction %s is %s", prediction_id, prediction.status.value)
+            if on_update is not None:
+                on_update(prediction)
+        if prediction.is_terminal:
+            return check_outcome(prediction) if raise_on_failure else prediction
+        delay = schedule.next_delay(clock())
+        if delay is None:
+            raise GenerationTimeoutError(
+                f"prediction {prediction_id} still {prediction.status.value} after {timeout:g} s; "
+                "it may still finish (and is billed): wait on this id again to collect it",
+                prediction_id=prediction_id,
+                last_status=prediction.status.value,
+                timeout=timeout,
+            )
+        yield Sleep(delay)
+
+
+def _download_url(data: Mapping[str, Any]) -> str:
+    url = data.get("download_url") or data.get("url")
+    if not isinstance(url, str) or not url:
+        raise InvalidResponseError("upload answered without a 'download_url'")
+    return url

@@ -1,0 +1,117 @@
+"""Image and media inputs: what to upload, under which name and content type.
+
+The API takes an image as a URL it can fetch. A URL or ``data:`` URI is passed through;
+a local path, bytes or a binary file is uploaded first (WaveSpeed's media upload) and
+replaced by the URL the upload returns. Files are streamed from disk, never loaded
+whole; bytes and file objects are small images, kept as they are.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, TypeAlias
+
+__all__ = ["UploadBlob", "UploadSource", "prepare_upload"]
+
+#: What :meth:`SeedanceClient.upload` accepts.
+UploadSource: TypeAlias = "str | os.PathLike[str] | bytes | bytearray | BinaryIO"
+
+CHUNK_SIZE = 256 * 1024
+_SIGNATURES: tuple[tuple[int, bytes, str, str], ...] = (
+    (0, b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
+    (0, b"\xff\xd8\xff", "image/jpeg", ".jpg"),
+    (0, b"GIF8", "image/gif", ".gif"),
+    (0, b"BM", "image/bmp", ".bmp"),
+    (8, b"WEBP", "image/webp", ".webp"),
+    (4, b"ftyp", "video/mp4", ".mp4"),
+    (0, b"ID3", "audio/mpeg", ".mp3"),
+    (0, b"RIFF", "audio/wav", ".wav"),
+)
+
+
+@dataclass(frozen=True)
+class UploadBlob:
+    """One thing to upload: either a file on disk (streamed) or bytes in memory."""
+
+    filename: str
+    size: int
+    content_type: str
+    path: Path | None = None
+    data: bytes | None = None
+
+    def chunks(self, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
+        """The content in chunks, read lazily from disk when it is a file."""
+        if self.data is not None:
+            yield self.data
+            return
+        assert self.path is not None
+        with self.path.open("rb") as handle:
+            while chunk := handle.read(chunk_size):
+                yield chunk
+
+    def read_all(self) -> bytes:
+        """The whole content; used only for the small multipart fallback upload."""
+        return self.data if self.data is not None else b"".join(self.chunks())
+
+
+def sniff(head: bytes) -> tuple[str, str] | None:
+    """(content type, extension) from a file's leading bytes, when recognised."""
+    for offset, signature, content_type, extension in _SIGNATURES:
+        if head[offset : offset + len(signature)] == signature:
+            if content_type == "audio/wav" and head[8:12] == b"WEBP":
+                continue
+            return content_type, extension
+    return None
+
+
+def prepare_upload(source: UploadSource, *, name: str | None = None) -> UploadBlob:
+    """Describe ``source`` for upload; raises ``FileNotFoundError``/``TypeError`` early."""
+    if isinstance(source, bytes | bytearray):
+        data = bytes(source)
+        return _blob_from_bytes(data, name)
+    if isinstance(source, str | os.PathLike):
+        path = Path(os.fspath(source))
+        if not path.is_file():
+            raise FileNotFoundError(f"upload source is not an existing file: {path}")
+        with path.open("rb") as handle:
+            head = handle.read(16)
+        content_type = _content_type(head, path.name)
+        return UploadBlob(
+            filename=name or path.name,
+            size=path.stat().st_size,
+            content_type=content_type,
+            path=path,
+        )
+    if hasattr(source, "read"):
+        data = source.read()
+        if not isinstance(data, bytes | bytearray):
+            raise TypeError("upload file objects must be opened in binary mode ('rb')")
+        file_name = name or Path(str(getattr(source, "name", "") or "")).name or None
+        return _blob_from_bytes(bytes(data), file_name)
+    raise TypeError(
+        f"cannot upload {type(source).__name__}: give a path, bytes or a binary file object"
+    )
+
+
+def _blob_from_bytes(data: bytes, name: str | None) -> UploadBlob:
+    if not data:
+        raise ValueError("upload source is empty (0 bytes)")
+    sniffed = sniff(data[:16])
+    if name:
+        content_type = _content_type(data[:16], name)
+    else:
+        content_type = sniffed[0] if sniffed else "application/octet-stream"
+        name = "upload" + (sniffed[1] if sniffed else ".bin")
+    return UploadBlob(filename=name, size=len(data), content_type=content_type, data=data)
+
+
+def _content_type(head: bytes, filename: str) -> str:
+    sniffed = sniff(head)
+    if sniffed:
+        return sniffed[0]
+    guessed, _ = mimetypes.guess_type(filename)
+    return guessed or "application/octet-stream"

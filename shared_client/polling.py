@@ -1,0 +1,52 @@
+"""When to poll next: a pure schedule over a wall-clock deadline.
+
+WaveSpeed asks for at least 5 s between polls of a video task and less often as time
+passes; a generation takes minutes. The schedule starts at the caller's interval and,
+once a generation has run longer than ``patience``, lengthens each wait by ``growth``
+up to ``max_interval``. It never sleeps past the deadline, so a timeout is noticed on
+time, and it is driven by an injected clock so tests need no sleeping.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["DEFAULT_POLL_INTERVAL", "DEFAULT_TIMEOUT", "PollSchedule"]
+
+DEFAULT_POLL_INTERVAL = 5.0
+DEFAULT_TIMEOUT = 1800.0
+
+
+@dataclass
+class PollSchedule:
+    """Plans the delay before each poll until ``deadline`` (a clock reading, in seconds)."""
+
+    poll_interval: float
+    deadline: float
+    started: float
+    patience: float = 120.0
+    growth: float = 1.15
+    max_interval: float = 30.0
+    _interval: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        if self.poll_interval <= 0:
+            raise ValueError(f"poll_interval must be > 0 seconds, got {self.poll_interval!r}")
+        self._interval = self.poll_interval
+
+    @classmethod
+    def starting_now(cls, now: float, *, poll_interval: float, timeout: float) -> PollSchedule:
+        if timeout <= 0:
+            raise ValueError(f"timeout must be > 0 seconds, got {timeout!r}")
+        return cls(poll_interval=poll_interval, deadline=now + timeout, started=now)
+
+    def next_delay(self, now: float) -> float | None:
+        """Seconds to wait before the next poll, or ``None`` when the deadline has passed."""
+        remaining = self.deadline - now
+        if remaining <= 0:
+            return None
+        delay = self._interval
+        if now - self.started >= self.patience:
+            ceiling = max(self.max_interval, self.poll_interval)
+            self._interval = min(self._interval * self.growth, ceiling)
+        return min(delay, remaining)
