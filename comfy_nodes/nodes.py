@@ -1,0 +1,291 @@
+"""The ``SeedanceImageToVideo`` node: ComfyUI glue only (the work is in ``runner.py``).
+
+Two declarations of one node. The V3 one (``comfy_api.latest``: schema, async
+``execute``, VIDEO output pointing at the MP4 file) is used wherever ComfyUI has it.
+The V1 one (``NODE_CLASS_MAPPINGS``) serves older ComfyUI builds, which have no VIDEO
+type, so it returns decoded frames, AUDIO and fps.
+
+Neither declares ``fingerprint_inputs`` / ``IS_CHANGED``: ComfyUI then re-uses its
+cached outputs whenever the inputs (seed included) are unchanged, so a re-queue costs
+nothing, and a new seed (``control_after_generate``) runs again, as with ComfyUI's own
+API nodes. Neither has an API-key input, by design (see ``settings.py``).
+"""
+
+from __future__ import annotations
+
+import logging
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from shared_client.models import (
+    ASPECT_RATIOS,
+    DEFAULT_MODEL,
+    IMAGE_TO_VIDEO_MODELS,
+    MAX_DURATION,
+    MIN_DURATION,
+    RESOLUTIONS,
+)
+
+from .conversions import first_image_as_png, video_to_components
+from .host import ComfyHost
+from .runner import (
+    AUTO_ASPECT_RATIO,
+    GenerationInputs,
+    GenerationResult,
+    generate_video,
+    run_blocking,
+)
+from .settings import load_settings
+
+if TYPE_CHECKING:
+    import torch
+
+logger = logging.getLogger(__name__)
+
+NODE_ID = "SeedanceImageToVideo"
+DISPLAY_NAME = "Seedance 2.0 Image to Video (WaveSpeed)"
+#: Beside ComfyUI's own partner video nodes ("partner/video/ByteDance", ...).
+CATEGORY = "partner/video/Seedance"
+DESCRIPTION = (
+    "Generate a video from a start image (and optional last image) with ByteDance Seedance 2.0 "
+    "served by WaveSpeedAI. Needs WAVESPEED_API_KEY (or user/wavespeed.json); the key is never "
+    "a node input. Same inputs and seed reuse the previous result without paying again."
+)
+ASPECT_RATIO_OPTIONS: tuple[str, ...] = (AUTO_ASPECT_RATIO, *ASPECT_RATIOS)
+MAX_SEED = 2_147_483_647
+
+TOOLTIPS = {
+    "image": "Start frame. Only the first image of a batch is used.",
+    "prompt": "Describe the scene, action, camera movement and mood.",
+    "model": "Seedance 2.0 image-to-video tier: mini (cheapest), standard, or fast.",
+    "resolution": "Output resolution.",
+    "aspect_ratio": "Output aspect ratio; 'auto' adapts to the input image.",
+    "duration": f"Video length in seconds ({MIN_DURATION}-{MAX_DURATION}).",
+    "generate_audio": "Generate native audio synchronised with the video.",
+    "enable_web_search": "Let the model use web search for real-time information.",
+    "seed": (
+        "Re-run control: the same inputs and seed reuse the previous video (no new charge); "
+        "a new seed generates again. Not sent to the API, which takes no seed."
+    ),
+    "last_image": "Optional last frame for the video.",
+}
+
+
+def build_inputs(
+    *,
+    image: torch.Tensor,
+    prompt: str,
+    model: str,
+    resolution: str,
+    aspect_ratio: str,
+    duration: int,
+    generate_audio: bool,
+    enable_web_search: bool,
+    seed: int,
+    last_image: torch.Tensor | None = None,
+) -> GenerationInputs:
+    """Convert socket values into :class:`GenerationInputs` (images become PNG bytes)."""
+    return GenerationInputs(
+        prompt=prompt,
+        image_png=first_image_as_png(image, field="image"),
+        last_image_png=(
+            first_image_as_png(last_image, field="last_image") if last_image is not None else None
+        ),
+        model=model,
+        resolution=resolution,
+        aspect_ratio=aspect_ratio,
+        duration=int(duration),
+        generate_audio=bool(generate_audio),
+        enable_web_search=bool(enable_web_search),
+        seed=int(seed),
+    )
+
+
+async def run_node(node_id: str | None, **node_inputs: Any) -> GenerationResult:
+    """Validate inputs, then look up the key, then generate: in that order, before paying."""
+    inputs = build_inputs(**node_inputs)
+    inputs.to_request()  # bad input is reported before the key is even looked up
+    settings = load_settings()
+    return await generate_video(inputs, settings, ComfyHost(node_id))
+
+
+def make_v3_classes(latest: ModuleType) -> tuple[type, type]:
+    """Build the V3 node and extension classes against a ``comfy_api.latest`` module.
+
+    Built by a function (not at import time) so tests can pass a stand-in module and
+    ComfyUI-less installs never touch ``comfy_api``.
+    """
+    io = latest.IO
+    video_from_file = latest.InputImpl.VideoFromFile
+
+    class SeedanceImageToVideo(io.ComfyNode):  # type: ignore[misc, name-defined]
+        """V3 declaration; ``execute`` is async so ComfyUI's event loop never blocks."""
+
+        @classmethod
+        def define_schema(cls) -> Any:
+            return io.Schema(
+                node_id=NODE_ID,
+                display_name=DISPLAY_NAME,
+                category=CATEGORY,
+                description=DESCRIPTION,
+                search_aliases=["seedance", "wavespeed", "bytedance", "image to video"],
+                inputs=[
+                    io.Image.Input("image", tooltip=TOOLTIPS["image"]),
+                    io.String.Input(
+                        "prompt", multiline=True, default="", tooltip=TOOLTIPS["prompt"]
+                    ),
+                    io.Combo.Input(
+                        "model",
+                        options=list(IMAGE_TO_VIDEO_MODELS),
+                        default=DEFAULT_MODEL,
+                        tooltip=TOOLTIPS["model"],
+                    ),
+                    io.Combo.Input(
+                        "resolution",
+                        options=list(RESOLUTIONS),
+                        default="720p",
+                        tooltip=TOOLTIPS["resolution"],
+                    ),
+                    io.Combo.Input(
+                        "aspect_ratio",
+                        options=list(ASPECT_RATIO_OPTIONS),
+                        default=AUTO_ASPECT_RATIO,
+                        tooltip=TOOLTIPS["aspect_ratio"],
+                    ),
+                    io.Int.Input(
+                        "duration",
+                        default=5,
+                        min=MIN_DURATION,
+                        max=MAX_DURATION,
+                        step=1,
+                        display_mode=io.NumberDisplay.slider,
+                        tooltip=TOOLTIPS["duration"],
+                    ),
+                    io.Boolean.Input(
+                        "generate_audio", default=True, tooltip=TOOLTIPS["generate_audio"]
+                    ),
+                    io.Boolean.Input(
+                        "enable_web_search", default=False, tooltip=TOOLTIPS["enable_web_search"]
+                    ),
+                    io.Int.Input(
+                        "seed",
+                        default=0,
+                        min=0,
+                        max=MAX_SEED,
+                        step=1,
+                        display_mode=io.NumberDisplay.number,
+                        control_after_generate=True,
+                        tooltip=TOOLTIPS["seed"],
+                    ),
+                    io.Image.Input("last_image", optional=True, tooltip=TOOLTIPS["last_image"]),
+                ],
+                outputs=[
+                    io.Video.Output(display_name="video"),
+                    io.String.Output(display_name="video_url"),
+                ],
+                hidden=[io.Hidden.unique_id],
+            )
+
+        @classmethod
+        async def execute(
+            cls,
+            image: Any,
+            prompt: str,
+            model: str,
+            resolution: str,
+            aspect_ratio: str,
+            duration: int,
+            generate_audio: bool,
+            enable_web_search: bool,
+            seed: int,
+            last_image: Any = None,
+        ) -> Any:
+            hidden = getattr(cls, "hidden", None)
+            node_id = getattr(hidden, "unique_id", None)
+            result = await run_node(
+                node_id,
+                image=image,
+                prompt=prompt,
+                model=model,
+                resolution=resolution,
+                aspect_ratio=aspect_ratio,
+                duration=duration,
+                generate_audio=generate_audio,
+                enable_web_search=enable_web_search,
+                seed=seed,
+                last_image=last_image,
+            )
+            return io.NodeOutput(video_from_file(str(result.video_path)), result.url)
+
+    class SeedanceExtension(latest.ComfyExtension):  # type: ignore[misc, name-defined]
+        """What ``comfy_entrypoint`` hands to ComfyUI."""
+
+        async def get_node_list(self) -> list[type]:
+            return [SeedanceImageToVideo]
+
+    return SeedanceImageToVideo, SeedanceExtension
+
+
+class SeedanceImageToVideoV1:
+    """V1 declaration for ComfyUI builds without ``comfy_api.latest`` (no VIDEO type)."""
+
+    CATEGORY = CATEGORY
+    DESCRIPTION = DESCRIPTION
+    FUNCTION = "generate"
+    RETURN_TYPES = ("IMAGE", "AUDIO", "FLOAT", "STRING")
+    RETURN_NAMES = ("frames", "audio", "fps", "video_url")
+
+    @classmethod
+    def INPUT_TYPES(cls) -> dict[str, Any]:
+        return {
+            "required": {
+                "image": ("IMAGE", {"tooltip": TOOLTIPS["image"]}),
+                "prompt": (
+                    "STRING",
+                    {"multiline": True, "default": "", "tooltip": TOOLTIPS["prompt"]},
+                ),
+                "model": (list(IMAGE_TO_VIDEO_MODELS), {"default": DEFAULT_MODEL}),
+                "resolution": (list(RESOLUTIONS), {"default": "720p"}),
+                "aspect_ratio": (list(ASPECT_RATIO_OPTIONS), {"default": AUTO_ASPECT_RATIO}),
+                "duration": (
+                    "INT",
+                    {
+                        "default": 5,
+                        "min": MIN_DURATION,
+                        "max": MAX_DURATION,
+                        "step": 1,
+                        "display": "slider",
+                    },
+                ),
+                "generate_audio": ("BOOLEAN", {"default": True}),
+                "enable_web_search": ("BOOLEAN", {"default": False}),
+                "seed": (
+                    "INT",
+                    {
+                        "default": 0,
+                        "min": 0,
+                        "max": MAX_SEED,
+                        "control_after_generate": True,
+                        "tooltip": TOOLTIPS["seed"],
+                    },
+                ),
+            },
+            "optional": {"last_image": ("IMAGE", {"tooltip": TOOLTIPS["last_image"]})},
+            "hidden": {"unique_id": "UNIQUE_ID"},
+        }
+
+    def generate(self, unique_id: str | None = None, **node_inputs: Any) -> tuple[Any, ...]:
+        """Blocking in V1 by necessity (old ComfyUI calls nodes synchronously)."""
+        result = run_blocking(run_node(unique_id, **node_inputs))
+        frames, audio, fps = video_to_components(result.video_path)
+        return frames, audio, fps, result.url
+
+
+def load_v3() -> ModuleType | None:
+    """``comfy_api.latest`` if the running ComfyUI has it (and it imports), else ``None``."""
+    try:
+        import comfy_api.latest as latest  # type: ignore[import-not-found]
+    except Exception:  # ImportError, or a partial/old comfy_api failing on import
+        return None
+    required = ("IO", "ComfyExtension", "InputImpl")
+    return latest if all(hasattr(latest, name) for name in required) else None

@@ -1,0 +1,109 @@
+"""A small on-disk index: request fingerprint -> prediction id and downloaded video.
+
+Why, when ComfyUI already caches node outputs: ComfyUI's cache lives in memory and is
+lost on restart or eviction, and an interrupted run leaves nothing in it even though the
+remote job keeps running and is billed. This index is written *as soon as the submit
+returns* (so a re-queue after an interrupt or crash re-attaches to the running job instead
+of paying again) and again when the video is on disk (so a restart reuses the file).
+
+The fingerprint covers everything that changes the paid request (model, prompt, every
+parameter, the SHA-256 of each image's PNG bytes), the seed (the user's re-run control)
+and the service URL (so simulator runs never answer for the real API). It never covers
+the API key. One JSON file per fingerprint, written atomically, so a crash mid-write
+cannot corrupt other entries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+INDEX_FOLDER = "index"
+
+
+def request_fingerprint(fields: dict[str, Any]) -> str:
+    """Stable SHA-256 over canonical JSON of the request fields (order-independent)."""
+    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class CacheEntry:
+    """What is known about one fingerprint: a submitted job, or a finished video."""
+
+    fingerprint: str
+    prediction_id: str
+    video_file: str | None = None
+    url: str | None = None
+    updated_at: float = 0.0
+
+    @property
+    def is_finished(self) -> bool:
+        return self.video_file is not None
+
+
+class ResultCache:
+    """Index of paid requests under ``folder/index/``; videos live in ``folder`` itself."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    def lock(self, fingerprint: str) -> asyncio.Lock:
+        """One lock per fingerprint: two identical runs at once share one payment."""
+        return self._locks.setdefault(fingerprint, asyncio.Lock())
+
+    def _entry_path(self, fingerprint: str) -> Path:
+        return self.folder / INDEX_FOLDER / f"{fingerprint}.json"
+
+    def video_path(self, prediction_id: str) -> Path:
+        safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in prediction_id)
+        return self.folder / f"seedance_{safe}.mp4"
+
+    def get(self, fingerprint: str) -> CacheEntry | None:
+        path = self._entry_path(fingerprint)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            entry = CacheEntry(**data)
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, TypeError):
+            logger.warning("ignoring unreadable cache entry %s", path)
+            return None
+        return entry if entry.fingerprint == fingerprint else None
+
+    def finished_video(self, entry: CacheEntry) -> Path | None:
+        """The cached video if the entry is finished and its file is still on disk."""
+        if entry.video_file is None:
+            return None
+        path = self.folder / entry.video_file
+        return path if path.is_file() and path.stat().st_size > 0 else None
+
+    def put(self, entry: CacheEntry) -> None:
+        entry.updated_at = time.time()
+        path = self._entry_path(entry.fingerprint)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(asdict(entry), handle)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+
+    def forget(self, fingerprint: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self._entry_path(fingerprint).unlink()
