@@ -1,0 +1,111 @@
+"""A tiny, honest stand-in for ComfyUI's ``comfy_api.latest`` (tests only).
+
+It keeps only what the node package touches: ``IO`` with the input/output types, the
+``Schema`` record, ``ComfyNode``, ``NodeOutput``, ``Hidden``, ``NumberDisplay``,
+``ComfyExtension`` and ``InputImpl.VideoFromFile``. Each records its arguments so tests
+can check the declared schema; nothing here imitates behaviour the tests then assert.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import SimpleNamespace
+from typing import Any
+
+
+class _Socket:
+    io_type = "ANY"
+
+    class Input:
+        def __init__(self, id: str, **options: Any) -> None:
+            self.id = id
+            self.options = options
+
+    class Output:
+        def __init__(self, id: str | None = None, **options: Any) -> None:
+            self.id = id
+            self.options = options
+
+
+def _socket(name: str) -> type:
+    class Input(_Socket.Input):
+        io_type = name
+
+    class Output(_Socket.Output):
+        io_type = name
+
+    return type(name, (), {"Input": Input, "Output": Output, "io_type": name})
+
+
+class NumberDisplay(StrEnum):
+    number = "number"
+    slider = "slider"
+
+
+class Hidden(StrEnum):
+    unique_id = "UNIQUE_ID"
+    prompt = "PROMPT"
+
+
+@dataclass
+class Schema:
+    node_id: str
+    display_name: str | None = None
+    category: str = "sd"
+    description: str = ""
+    search_aliases: list[str] = field(default_factory=list)
+    inputs: list[Any] = field(default_factory=list)
+    outputs: list[Any] = field(default_factory=list)
+    hidden: list[Hidden] = field(default_factory=list)
+    is_api_node: bool = False
+    not_idempotent: bool = False
+
+
+class ComfyNode:
+    hidden: Any = None
+
+    @classmethod
+    def define_schema(cls) -> Schema:
+        raise NotImplementedError
+
+    @classmethod
+    def fingerprint_inputs(cls, **kwargs: Any) -> Any:
+        raise NotImplementedError
+
+
+class NodeOutput:
+    def __init__(self, *args: Any) -> None:
+        self.args = args
+
+
+class ComfyExtension:
+    async def on_load(self) -> None:
+        return None
+
+    async def get_node_list(self) -> list[type[ComfyNode]]:
+        raise NotImplementedError
+
+
+class VideoFromFile:
+    def __init__(self, file: str) -> None:
+        self.file = file
+
+    def get_stream_source(self) -> str:
+        return self.file
+
+
+IO = SimpleNamespace(
+    ComfyNode=ComfyNode,
+    Schema=Schema,
+    NodeOutput=NodeOutput,
+    Hidden=Hidden,
+    NumberDisplay=NumberDisplay,
+    Image=_socket("IMAGE"),
+    String=_socket("STRING"),
+    Combo=_socket("COMBO"),
+    Int=_socket("INT"),
+    Boolean=_socket("BOOLEAN"),
+    Video=_socket("VIDEO"),
+)
+InputImpl = SimpleNamespace(VideoFromFile=VideoFromFile)
