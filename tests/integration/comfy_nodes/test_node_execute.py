@@ -1,0 +1,218 @@
+"""``SeedanceImageToVideo.execute`` end to end against the simulator, without ComfyUI."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import logging
+import time
+from pathlib import Path
+
+import av
+import pytest
+import torch
+
+from comfy_nodes.nodes import SeedanceImageToVideoV1, make_v3_classes
+from comfy_nodes.runner import GenerationError, GenerationInputs, NodeInputError, generate_video
+from comfy_nodes.settings import MissingApiKeyError, load_settings
+from shared_client.simulator import Simulator
+
+from .conftest import SENTINEL_KEY, Interrupted, RecordingHost
+
+FAKE_LATEST = (
+    Path(__file__).resolve().parents[2] / "unit/comfy_nodes/fake_comfy/comfy_api/latest/__init__.py"
+)
+
+
+@pytest.fixture(scope="module")
+def v3_node() -> type:
+    spec = importlib.util.spec_from_file_location("fake_comfy_api_latest_it", FAKE_LATEST)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    import sys
+
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    node, _ = make_v3_classes(module)
+    return node
+
+
+def _kwargs(image: torch.Tensor, **overrides: object) -> dict[str, object]:
+    values: dict[str, object] = {
+        "image": image,
+        "prompt": "a slow dolly-in on a gradient",
+        "model": "bytedance/seedance-2.0-mini/image-to-video",
+        "resolution": "480p",
+        "aspect_ratio": "auto",
+        "duration": 4,
+        "generate_audio": True,
+        "enable_web_search": False,
+        "seed": 1,
+    }
+    values.update(overrides)
+    return values
+
+
+def _files_containing(folder: Path, needle: bytes) -> list[Path]:
+    files = [f for f in folder.rglob("*") if f.is_file()]
+    assert files, "expected the video and the cache index on disk"
+    return [f for f in files if needle in f.read_bytes()]
+
+
+def _decodes(path: Path) -> int:
+    with av.open(str(path)) as container:
+        return sum(1 for _ in container.decode(video=0))
+
+
+async def test_execute_returns_a_video_file_and_its_url(
+    v3_node: type, node_env: Path, simulator: Simulator, start_image: torch.Tensor
+) -> None:
+    output = await v3_node.execute(**_kwargs(start_image))
+    video, url = output.args
+    path = Path(video.get_stream_source())
+    assert path.parent == node_env and path.suffix == ".mp4"
+    assert _decodes(path) > 0
+    assert url.startswith(simulator.base_url)
+    assert simulator.stats()["submissions"] == 1
+
+
+async def test_same_inputs_and_seed_never_pay_twice_even_after_a_restart(
+    v3_node: type, node_env: Path, simulator: Simulator, start_image: torch.Tensor
+) -> None:
+    from comfy_nodes import runner
+
+    first = await v3_node.execute(**_kwargs(start_image, seed=7))
+    runner._CACHES.clear()  # what a ComfyUI restart loses: all in-memory state
+    second = await v3_node.execute(**_kwargs(start_image.clone(), seed=7))
+    assert second.args[0].get_stream_source() == first.args[0].get_stream_source()
+    assert second.args[1] == first.args[1]
+    assert simulator.stats()["submissions"] == 1
+
+    third = await v3_node.execute(**_kwargs(start_image, seed=8))  # new seed: a new run
+    assert third.args[1] != first.args[1]
+    changed = start_image.clone()
+    changed[0, 0, 0, 0] = 0.5  # one pixel differs: a different request
+    await v3_node.execute(**_kwargs(changed, seed=7))
+    assert simulator.stats()["submissions"] == 3
+
+
+async def test_interrupt_stops_waiting_at_once_and_a_rerun_reattaches_without_paying(
+    node_env: Path, simulator: Simulator, start_image: torch.Tensor
+) -> None:
+    simulator.set_generation_time(4.0)
+    from comfy_nodes.nodes import build_inputs
+
+    inputs = build_inputs(**_kwargs(start_image, seed=99))
+    settings = load_settings()
+    host = RecordingHost(interrupt_after=2)  # after the submit and one status refresh
+    started = time.monotonic()
+    with pytest.raises(Interrupted, match=r"no cancel endpoint.*keeps running and is billed"):
+        await generate_video(inputs, settings, host)
+    assert time.monotonic() - started < 2.0  # well before the 4 s generation ends
+    assert simulator.stats()["submissions"] == 1
+    polls_after_interrupt = simulator.stats()["polls"]
+    await asyncio.sleep(0.5)
+    assert simulator.stats()["polls"] == polls_after_interrupt  # polling really stopped
+
+    result = await generate_video(inputs, settings, RecordingHost())
+    assert not result.from_cache and _decodes(result.video_path) > 0
+    assert simulator.stats()["submissions"] == 1  # re-attached to the running job
+
+
+async def test_empty_prompt_is_rejected_before_any_request(
+    v3_node: type, node_env: Path, simulator: Simulator, start_image: torch.Tensor
+) -> None:
+    with pytest.raises(NodeInputError, match=r"^prompt:"):
+        await v3_node.execute(**_kwargs(start_image, prompt="   "))
+    assert simulator.stats()["requests"] == 0
+
+
+async def test_missing_key_is_reported_before_any_request(
+    v3_node: type,
+    node_env: Path,
+    simulator: Simulator,
+    start_image: torch.Tensor,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("WAVESPEED_API_KEY")
+    with pytest.raises(MissingApiKeyError, match="WAVESPEED_API_KEY"):
+        await v3_node.execute(**_kwargs(start_image))
+    assert simulator.stats()["requests"] == 0
+
+
+async def test_unreachable_service_is_reported_and_nothing_is_paid(
+    v3_node: type, node_env: Path, start_image: torch.Tensor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    with socket.socket() as s:  # a port that nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("WAVESPEED_BASE_URL", f"http://127.0.0.1:{port}")
+    with pytest.raises(GenerationError, match=r"^service: cannot reach.*Nothing was"):
+        await v3_node.execute(**_kwargs(start_image))
+
+
+async def test_failed_generation_is_reported_and_a_rerun_may_try_again(
+    node_env: Path, simulator: Simulator, start_image: torch.Tensor
+) -> None:
+    from comfy_nodes.nodes import build_inputs
+
+    simulator.set_faults(failed_generation=1.0)
+    inputs = build_inputs(**_kwargs(start_image, seed=5))
+    settings = load_settings()
+    with pytest.raises(GenerationError, match="failed"):
+        await generate_video(inputs, settings, RecordingHost())
+    simulator.set_faults(failed_generation=0.0)
+    result = await generate_video(inputs, settings, RecordingHost())
+    assert _decodes(result.video_path) > 0
+    assert simulator.stats()["submissions"] == 2
+
+
+async def test_the_key_appears_in_nothing_the_node_returns_writes_or_logs(
+    v3_node: type,
+    node_env: Path,
+    start_image: torch.Tensor,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from comfy_nodes.nodes import build_inputs
+
+    with caplog.at_level(logging.DEBUG):
+        output = await v3_node.execute(**_kwargs(start_image, seed=3))
+        host = RecordingHost()
+        result = await generate_video(
+            build_inputs(**_kwargs(start_image, seed=3)), load_settings(), host
+        )
+    video, url = output.args
+    assert SENTINEL_KEY not in url and SENTINEL_KEY not in repr(result)
+    assert SENTINEL_KEY not in str(video.get_stream_source())
+    assert host.texts and not [t for t in host.texts if SENTINEL_KEY in t]
+    assert _files_containing(node_env, SENTINEL_KEY.encode()) == []
+    assert SENTINEL_KEY not in caplog.text
+    assert SENTINEL_KEY not in repr(load_settings())
+
+
+def test_v1_fallback_returns_frames_audio_fps_and_url(
+    node_env: Path, simulator: Simulator, start_image: torch.Tensor
+) -> None:
+    frames, audio, fps, url = SeedanceImageToVideoV1().generate(
+        unique_id="12", **_kwargs(start_image, seed=11)
+    )
+    assert frames.ndim == 4 and frames.shape[0] > 1 and frames.shape[-1] == 3
+    assert audio["waveform"].ndim == 3 and audio["sample_rate"] > 0
+    assert fps > 0 and url.startswith(simulator.base_url)
+
+
+async def test_two_identical_runs_at_once_share_one_payment(
+    node_env: Path, simulator: Simulator, start_image: torch.Tensor
+) -> None:
+    from comfy_nodes.nodes import build_inputs
+
+    inputs: GenerationInputs = build_inputs(**_kwargs(start_image, seed=21))
+    settings = load_settings()
+    a, b = await asyncio.gather(
+        generate_video(inputs, settings, RecordingHost()),
+        generate_video(inputs, settings, RecordingHost()),
+    )
+    assert a.video_path == b.video_path and {a.from_cache, b.from_cache} == {True, False}
+    assert simulator.stats()["submissions"] == 1
