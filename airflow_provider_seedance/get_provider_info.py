@@ -53,6 +53,11 @@ def get_provider_info() -> dict[str, Any]:
                         "schema": {"type": ["number", "null"]},
                         "description": "Per-request HTTP timeout; empty uses the client default.",
                     },
+                    "max_attempts": {
+                        "label": "Attempts per read",
+                        "schema": {"type": ["integer", "null"]},
+                        "description": "Tries per status/download request (submits never retry).",
+                    },
                     "verify_ssl": {
                         "label": "Verify TLS certificates",
                         "schema": {"type": ["boolean", "null"], "default": True},

@@ -20,8 +20,6 @@ from __future__ import annotations
 import logging
 from typing import Any, Protocol
 
-from airflow_provider_seedance.version_compat import AIRFLOW_V_3_3_PLUS
-
 log = logging.getLogger(__name__)
 
 #: Key in ``task_state_store``; renaming it breaks reattachment of in-flight retries.
@@ -116,7 +114,8 @@ def ledger_for(context: Any, *, enabled: bool = True) -> PredictionLedger:
     """Pick the store for this Airflow version and task instance."""
     if not enabled:
         return NullLedger()
-    store = context.get("task_state_store") if AIRFLOW_V_3_3_PLUS else None
+    # Present in the context only on Airflow 3.3+ (AIRFLOW_V_3_3_PLUS).
+    store = context.get("task_state_store")
     if store is not None:
         return TaskStateStoreLedger(store)
     ti = context["ti"]

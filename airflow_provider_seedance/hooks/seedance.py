@@ -17,6 +17,7 @@ from airflow.providers.common.compat.sdk import BaseHook
 
 from shared_client import AsyncSeedanceClient, SeedanceClient
 from shared_client.errors import APIError, AuthenticationError, SeedanceError
+from shared_client.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +25,8 @@ DEFAULT_CONN_ID = "wavespeed_default"
 CONN_TYPE = "wavespeed"
 HOOK_NAME = "WaveSpeed (Seedance)"
 #: An id no prediction can have: asking for it proves the key is accepted without paying.
+#: Connection extras the hook reads: timeout (s), verify_ssl, max_attempts (per read).
+_EXTRA_FIELDS = ("timeout", "verify_ssl", "max_attempts")
 _PROBE_PREDICTION_ID = "airflow-connection-test-0000"
 
 
@@ -35,6 +38,7 @@ class ClientSettings:
     base_url: str | None
     timeout: float | None
     verify_ssl: bool
+    max_attempts: int | None = None
 
     def client_kwargs(self) -> dict[str, Any]:
         """Constructor kwargs for ``SeedanceClient`` / ``AsyncSeedanceClient``.
@@ -47,6 +51,8 @@ class ClientSettings:
             kwargs["timeout"] = self.timeout
         if not self.verify_ssl:
             kwargs["verify"] = False
+        if self.max_attempts is not None:
+            kwargs["retry"] = RetryPolicy(max_attempts=max(1, self.max_attempts))
         return kwargs
 
 
@@ -87,11 +93,14 @@ def settings_from(
     """Read client settings from connection fields (shared by the sync and async paths)."""
     raw_timeout = extra.get("timeout")
     timeout = float(raw_timeout) if raw_timeout not in (None, "") else None
+    raw_attempts = extra.get("max_attempts")
+    attempts = int(raw_attempts) if raw_attempts not in (None, "") else None
     return ClientSettings(
         api_key=password or None,
         base_url=base_url_from(host, schema, port),
         timeout=timeout,
         verify_ssl=_as_bool(extra.get("verify_ssl"), default=True),
+        max_attempts=attempts,
     )
 
 
@@ -143,7 +152,7 @@ class SeedanceHook(BaseHook):
         return extra.get(name, extra.get(f"extra__{CONN_TYPE}__{name}"))
 
     def _settings_from_connection(self, conn: Any, extra: dict[str, Any]) -> ClientSettings:
-        extras = {k: self._extra_field(extra, k) for k in ("timeout", "verify_ssl")}
+        extras = {k: self._extra_field(extra, k) for k in _EXTRA_FIELDS}
         return settings_from(conn.password, conn.host, conn.schema, conn.port, extras)
 
     def get_settings(self) -> ClientSettings:
