@@ -20,7 +20,7 @@ API_KEY = "sim-test-key"
 I2V = "bytedance/seedance-2.0-mini/image-to-video"
 
 
-def png_bytes(
+def make_image(
     size: tuple[int, int] = (160, 120), color: tuple[int, int, int] = (200, 80, 40)
 ) -> bytes:
     img = Image.new("RGB", size, color)

@@ -10,9 +10,9 @@ import pytest
 
 from shared_client.simulator import Simulator
 
-from .conftest import API_KEY, I2V, png_bytes, wait_terminal
+from .conftest import API_KEY, I2V, make_image, wait_terminal
 
-DATA_URI = "data:image/png;base64," + base64.b64encode(png_bytes()).decode()
+DATA_URI = "data:image/png;base64," + base64.b64encode(make_image()).decode()
 
 
 def test_submit_returns_created_envelope_then_completes_with_output(sim, api, submit):
@@ -146,7 +146,7 @@ def test_non_loopback_image_host_fails_without_network(api, submit):
 
 
 def test_loopback_http_image_is_fetched(api, submit, file_server):
-    file_server.files["/cat.png"] = ("image/png", png_bytes())
+    file_server.files["/cat.png"] = ("image/png", make_image())
     data = submit({"prompt": "x", "image": f"{file_server.url}/cat.png"}).json()["data"]
     assert wait_terminal(api, data["id"])["status"] == "completed"
 

@@ -10,9 +10,9 @@ import pytest
 
 from shared_client.simulator import FaultConfig, Simulator
 
-from .conftest import API_KEY, png_bytes, wait_terminal
+from .conftest import API_KEY, make_image, wait_terminal
 
-BODY = {"prompt": "x", "image": "data:image/png;base64," + base64.b64encode(png_bytes()).decode()}
+BODY = {"prompt": "x", "image": "data:image/png;base64," + base64.b64encode(make_image()).decode()}
 
 
 def test_429_carries_retry_after_and_json_envelope(sim, api):

@@ -8,11 +8,11 @@ import httpx
 
 from shared_client.simulator import Simulator
 
-from .conftest import API_KEY, png_bytes, probe_mp4, wait_terminal
+from .conftest import API_KEY, make_image, probe_mp4, wait_terminal
 
 
 def test_ticket_then_presigned_put_without_auth_gives_a_download_url(sim, api):
-    image = png_bytes()
+    image = make_image()
     ticket = api.post(
         "/api/v3/media/uploads",
         json={"filename": "cat.png", "size": len(image), "content_type": "image/png"},
@@ -43,7 +43,7 @@ def test_ticket_validation(api):
 
 
 def test_binary_upload_multipart_and_use_as_image(sim, api):
-    image = png_bytes((90, 160))
+    image = make_image((90, 160))
     resp = api.post(
         "/api/v3/media/upload/binary", files={"file": ("tall.png", image, "image/png")}
     ).json()
@@ -66,7 +66,7 @@ def test_binary_upload_without_file_field_is_1400(api):
 
 def _completed_output(api: httpx.Client) -> str:
     image_url = api.post(
-        "/api/v3/media/upload/binary", files={"file": ("a.png", png_bytes(), "image/png")}
+        "/api/v3/media/upload/binary", files={"file": ("a.png", make_image(), "image/png")}
     ).json()["data"]["download_url"]
     task = api.post(
         "/api/v3/bytedance/seedance-2.0-mini/image-to-video",

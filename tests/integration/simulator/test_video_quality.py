@@ -13,10 +13,10 @@ import pytest
 
 from shared_client.simulator import Simulator
 
-from .conftest import API_KEY, I2V, png_bytes, probe_mp4, wait_terminal
+from .conftest import API_KEY, I2V, make_image, probe_mp4, wait_terminal
 
-LANDSCAPE = "data:image/png;base64," + base64.b64encode(png_bytes((400, 300))).decode()
-RED_END = "data:image/png;base64," + base64.b64encode(png_bytes((400, 300), (250, 0, 0))).decode()
+LANDSCAPE = "data:image/png;base64," + base64.b64encode(make_image((400, 300))).decode()
+RED_END = "data:image/png;base64," + base64.b64encode(make_image((400, 300), (250, 0, 0))).decode()
 
 
 @pytest.fixture(scope="module")

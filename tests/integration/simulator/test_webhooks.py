@@ -8,9 +8,9 @@ import time
 
 from shared_client.simulator import Simulator, verify_webhook
 
-from .conftest import API_KEY, png_bytes
+from .conftest import API_KEY, make_image
 
-BODY = {"prompt": "x", "image": "data:image/png;base64," + base64.b64encode(png_bytes()).decode()}
+BODY = {"prompt": "x", "image": "data:image/png;base64," + base64.b64encode(make_image()).decode()}
 
 
 def _wait_for(predicate, timeout: float = 15.0) -> None:
