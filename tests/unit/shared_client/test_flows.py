@@ -1,0 +1,176 @@
+"""The flows, driven by a scripted executor: what is sent, in what order, and when it stops."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+import pytest
+
+from shared_client import (
+    APIError,
+    GenerationFailedError,
+    GenerationTimeoutError,
+    ImageToVideoRequest,
+    PredictionStatus,
+    flows,
+)
+
+BASE = "http://api.test"
+
+
+class Script:
+    """Answers each effect from a list of replies (a value, or an exception to throw in)."""
+
+    def __init__(self, replies: list[Any]) -> None:
+        self.replies = list(replies)
+        self.effects: list[flows.Effect] = []
+        self.now = 0.0
+
+    def clock(self) -> float:
+        return self.now
+
+    def run(self, flow: Generator[flows.Effect, Any, Any]) -> Any:
+        reply: Any = None
+        error: BaseException | None = None
+        while True:
+            try:
+                effect = flow.throw(error) if error else flow.send(reply)
+            except StopIteration as stop:
+                return stop.value
+            self.effects.append(effect)
+            reply, error = None, None
+            if isinstance(effect, flows.Sleep):
+                self.now += effect.seconds
+                continue
+            if isinstance(effect, flows.PutUpload):
+                continue
+            answer = self.replies.pop(0)
+            if isinstance(answer, BaseException):
+                error = answer
+            else:
+                reply = answer
+
+
+def pred(status: str, **extra: Any) -> dict[str, Any]:
+    return {"id": "p1", "status": status, "outputs": [], **extra}
+
+
+def test_submit_with_a_url_sends_exactly_one_post() -> None:
+    script = Script([pred("created")])
+    request = ImageToVideoRequest(prompt="cat", image="https://cdn/x.png")
+    prediction = script.run(flows.submit_flow(BASE, request))
+    assert prediction.id == "p1"
+    [call] = script.effects
+    assert isinstance(call, flows.Call) and call.retry == "submit"
+    assert call.request.json is not None and call.request.json["image"] == "https://cdn/x.png"
+
+
+def test_submit_uploads_local_images_first_then_posts_their_urls(
+    png_bytes: bytes, png_path: Any
+) -> None:
+    ticket = {
+        "download_url": "https://media/1.png",
+        "upload": {"url": "https://s3/put?sig=1", "headers": {"Content-Type": "image/png"}},
+    }
+    ticket2 = {
+        "download_url": "https://media/2.png",
+        "upload": {"url": "https://s3/put?sig=2", "headers": {}},
+    }
+    script = Script([ticket, ticket2, pred("created")])
+    request = ImageToVideoRequest(prompt="cat", image=png_path, last_image=png_bytes)
+    script.run(flows.submit_flow(BASE, request))
+    kinds = [type(e).__name__ for e in script.effects]
+    assert kinds == ["Call", "PutUpload", "Call", "PutUpload", "Call"]
+    put = script.effects[1]
+    assert isinstance(put, flows.PutUpload) and put.headers == {"Content-Type": "image/png"}
+    assert put.blob.size == len(png_bytes)
+    submit = script.effects[-1]
+    assert isinstance(submit, flows.Call) and submit.request.json is not None
+    assert submit.request.json["image"] == "https://media/1.png"
+    assert submit.request.json["last_image"] == "https://media/2.png"
+
+
+def test_upload_falls_back_to_multipart_when_the_ticket_endpoint_is_missing(
+    png_bytes: bytes,
+) -> None:
+    script = Script([APIError("nope", status_code=404), {"download_url": "https://media/b.png"}])
+    url = script.run(flows.upload_flow(BASE, png_bytes))
+    assert url == "https://media/b.png"
+    assert isinstance(script.effects[1], flows.PostMultipart)
+    assert script.effects[1].request.url == f"{BASE}/api/v3/media/upload/binary"
+
+
+def test_upload_does_not_hide_other_errors(png_bytes: bytes) -> None:
+    script = Script([APIError("boom", status_code=500)])
+    with pytest.raises(APIError, match="boom"):
+        script.run(flows.upload_flow(BASE, png_bytes))
+
+
+def test_wait_polls_until_terminal_and_reports_each_status_change_once() -> None:
+    done = pred(
+        "completed", outputs=["https://cdn/v.mp4"], urls={"get": f"{BASE}/api/v3/predictions/p1"}
+    )
+    script = Script([pred("created"), pred("processing"), pred("processing"), done])
+    seen: list[PredictionStatus] = []
+    result = script.run(
+        flows.wait_flow(
+            BASE,
+            "p1",
+            clock=script.clock,
+            timeout=60,
+            poll_interval=5,
+            on_update=lambda p: seen.append(p.status),
+        )
+    )
+    assert result.outputs == ["https://cdn/v.mp4"]
+    assert seen == [
+        PredictionStatus.CREATED,
+        PredictionStatus.PROCESSING,
+        PredictionStatus.COMPLETED,
+    ]
+    sleeps = [e.seconds for e in script.effects if isinstance(e, flows.Sleep)]
+    assert sleeps == [5, 5, 5]
+
+
+def test_wait_follows_urls_get_once_the_api_gives_it() -> None:
+    own = f"{BASE}/api/v3/predictions/p1"
+    script = Script([pred("processing", urls={"get": own}), pred("completed", outputs=["u"])])
+    script.run(flows.wait_flow(BASE, "p1", clock=script.clock, timeout=60, poll_interval=1))
+    urls = [e.request.url for e in script.effects if isinstance(e, flows.Call)]
+    assert urls == [f"{BASE}/api/v3/predictions/p1/result", own]
+
+
+def test_wait_raises_on_failure_with_the_prediction_attached() -> None:
+    script = Script([pred("failed", error="moderation", code=1200)])
+    with pytest.raises(GenerationFailedError) as info:
+        script.run(flows.wait_flow(BASE, "p1", clock=script.clock, timeout=60, poll_interval=1))
+    assert info.value.prediction.status is PredictionStatus.FAILED
+    assert info.value.code == 1200
+
+
+def test_wait_can_return_failed_predictions_instead() -> None:
+    script = Script([pred("cancelled")])
+    result = script.run(
+        flows.wait_flow(
+            BASE, "p1", clock=script.clock, timeout=60, poll_interval=1, raise_on_failure=False
+        )
+    )
+    assert result.status is PredictionStatus.CANCELLED
+
+
+def test_wait_times_out_on_the_wall_clock_with_the_last_status() -> None:
+    script = Script([pred("processing")] * 10)
+    with pytest.raises(GenerationTimeoutError) as info:
+        script.run(flows.wait_flow(BASE, "p1", clock=script.clock, timeout=12, poll_interval=5))
+    assert info.value.prediction_id == "p1"
+    assert info.value.last_status == "processing"
+    assert script.now == pytest.approx(12)
+
+
+def test_unknown_statuses_keep_polling() -> None:
+    script = Script([pred("mystery"), pred("mystery"), pred("completed", outputs=["u"])])
+    result = script.run(
+        flows.wait_flow(BASE, "p1", clock=script.clock, timeout=60, poll_interval=1)
+    )
+    assert result.is_success
