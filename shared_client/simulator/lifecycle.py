@@ -189,3 +189,43 @@ async def run_task(ctx: SimContext, task: Task, vin: VideoInput, failure_code: i
     except Exception as exc:  # a simulator bug must still end the task, visibly
         logger.exception("task %s crashed", task.id)
         _fail(ctx, task, 5000, f"Internal server error: {type(exc).__name__}")
+
+
+def sweep_expired(ctx: SimContext) -> int:
+    """Delete rendered files no unexpired task still serves; returns how many were removed.
+
+    Why: a long soak run would otherwise fill the disk with outputs nobody may download.
+    """
+    now = time.monotonic()
+    retention = ctx.config.retention
+    live: set[Path] = set()
+    for task in ctx.state.tasks.values():
+        if task.output_file is None or task.completed_monotonic is None:
+            continue
+        if now - task.completed_monotonic > retention:
+            task.output_file = None  # expired: the output URL now answers 410
+        else:
+            live.add(task.output_file)
+    removed = 0
+    for key, future in list(ctx.render_cache.items()):
+        if not future.done() or future.cancelled() or future.exception() is not None:
+            continue
+        path = future.result()
+        if path not in live:
+            ctx.render_cache.pop(key, None)
+            path.unlink(missing_ok=True)
+            removed += 1
+    for upload_id, upload in list(ctx.state.uploads.items()):
+        if upload.data is not None and now - upload.created_monotonic > retention:
+            ctx.state.uploads.pop(upload_id, None)
+            ctx.state.uploads_by_token.pop(upload.token, None)
+    return removed
+
+
+async def sweep_forever(ctx: SimContext) -> None:
+    """Run `sweep_expired` periodically for the life of the server."""
+    while True:
+        await asyncio.sleep(max(0.5, min(ctx.config.retention, 60.0)))
+        removed = sweep_expired(ctx)
+        if removed:
+            logger.debug("swept %d expired outputs", removed)

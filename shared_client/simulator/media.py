@@ -138,9 +138,9 @@ async def get_output(request: web.Request) -> web.StreamResponse:
     """GET /outputs/{id}.mp4: the rendered video, with Range, until retention ends."""
     ctx = request.app[CTX]
     task = ctx.state.tasks.get(request.match_info["task_id"])
-    if task is None or task.output_file is None or task.status != "completed":
+    if task is None or task.status != "completed":
         return web.Response(status=404, text="Not Found")
-    if _expired(ctx, task.completed_monotonic):
+    if task.output_file is None or _expired(ctx, task.completed_monotonic):
         return web.Response(status=410, text="Gone: output expired after retention period")
     ctx.state.stats.incr("downloads")
     return web.FileResponse(

@@ -21,6 +21,7 @@ from aiohttp import web
 from .app import build_app
 from .context import SimConfig, SimContext
 from .faults import FaultConfig, FaultInjector
+from .lifecycle import sweep_forever
 from .webhooks import new_secret
 
 logger = logging.getLogger(__name__)
@@ -155,7 +156,10 @@ class Simulator:
         ctx.executor = ThreadPoolExecutor(self._config.render_workers, "seedance-render")
         ctx.session = aiohttp.ClientSession()
         app = build_app(ctx)
-        self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
+        # A short shutdown timeout: stop() must not wait for sync-mode requests to finish.
+        self._runner = web.AppRunner(
+            app, access_log=None, handler_cancellation=True, shutdown_timeout=1.0
+        )
         await self._runner.setup()
         server = self._runner.server
         assert server is not None
@@ -173,6 +177,7 @@ class Simulator:
         self.port = sockets[0].getsockname()[1]
         host = f"[{self.host}]" if ":" in self.host else self.host
         ctx.base_url = f"http://{host}:{self.port}"
+        ctx.spawn(sweep_forever(ctx))
         logger.info("simulator listening on %s", ctx.base_url)
 
     async def _shutdown(self) -> None:

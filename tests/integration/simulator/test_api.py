@@ -211,3 +211,30 @@ def test_history_pages_and_filters(api, submit):
 def test_unknown_route_is_json_404(api):
     resp = api.get("/api/v3/nothing/here")
     assert resp.status_code in (404, 405) and resp.json()["data"] is None
+
+
+def test_stop_does_not_wait_for_a_pending_sync_request():
+    import threading
+
+    s = Simulator(api_key=API_KEY, fast=True, generation_time=60.0).start()
+    errors: list[BaseException] = []
+
+    def call() -> None:
+        try:
+            httpx.post(
+                f"{s.base_url}/api/v3/{I2V}",
+                json={"prompt": "x", "image": DATA_URI, "enable_sync_mode": True},
+                headers={"Authorization": f"Bearer {API_KEY}"},
+                timeout=30,
+            )
+        except httpx.HTTPError as exc:
+            errors.append(exc)
+
+    caller = threading.Thread(target=call)
+    caller.start()
+    time.sleep(0.3)
+    start = time.monotonic()
+    s.stop()
+    assert time.monotonic() - start < 5
+    caller.join(10)
+    assert not caller.is_alive() and errors  # the client saw the connection end

@@ -102,5 +102,11 @@ def test_outputs_expire_after_retention():
         with httpx.Client(base_url=s.base_url, headers=auth) as api:
             url = _completed_output(api)
             assert httpx.get(url).status_code == 200
+            assert len(list(s.output_dir.glob("*.mp4"))) == 1
             time.sleep(0.7)
+            assert httpx.get(url).status_code == 410
+            deadline = time.monotonic() + 5  # the sweeper runs every max(0.5 s, retention)
+            while list(s.output_dir.glob("*.mp4")) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert list(s.output_dir.glob("*.mp4")) == []  # disk space is given back
             assert httpx.get(url).status_code == 410
