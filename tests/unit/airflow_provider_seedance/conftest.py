@@ -165,6 +165,6 @@ def memory_store() -> str:
     try:
         from airflow.sdk.io import attach
     except ImportError:  # Airflow 2
-        from airflow.io import attach
+        from airflow.io.store import attach
     attach(protocol="memory", fs=fsspec.filesystem("memory"))
     return "memory"
