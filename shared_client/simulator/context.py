@@ -22,11 +22,11 @@ from .state import SimState
 class SimConfig:
     """Behaviour settings (everything a test or a CLI flag may change)."""
 
-    api_key: str
+    api_key: str = field(repr=False)  # never in logs or reprs
     generation_time: float = 2.0
     fast: bool = False
     retention: float = 7 * 24 * 3600.0
-    webhook_secret: str = ""
+    webhook_secret: str = field(default="", repr=False)
     sync_timeout: float = 120.0
     render_workers: int = 2
     max_upload_bytes: int = 200 * 1024 * 1024

@@ -34,3 +34,11 @@ def test_verify_accepts_fresh_and_rejects_stale_or_tampered():
 def test_new_secrets_are_prefixed_and_unique():
     a, b = new_secret(), new_secret()
     assert a.startswith("whsec_") and a != b
+
+
+def test_simulator_config_repr_hides_key_and_secret():
+    from shared_client.simulator.context import SimConfig
+
+    text = repr(SimConfig(api_key="sk-very-secret", webhook_secret="whsec_hidden"))
+    assert "sk-very-secret" not in text and "whsec_hidden" not in text
+    assert "generation_time" in text
