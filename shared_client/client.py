@@ -104,6 +104,26 @@ class _ClientConfig:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"
 
+    def _wait_flow(
+        self,
+        prediction_id: str,
+        timeout: float,
+        poll_interval: float,
+        on_update: OnUpdate | None,
+        raise_on_failure: bool,
+        result_url: str | None,
+    ) -> Generator[Effect, Any, Prediction]:
+        return flows.wait_flow(
+            self.base_url,
+            prediction_id,
+            clock=time.monotonic,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            on_update=on_update,
+            raise_on_failure=raise_on_failure,
+            result_url=result_url,
+        )
+
     @staticmethod
     def _auth_for(spec: RequestSpec) -> Any:
         return httpx.USE_CLIENT_DEFAULT if spec.authenticated else _NO_AUTH
@@ -138,15 +158,8 @@ class SeedanceClient(_ClientConfig):
     ) -> Prediction:
         """Poll until terminal; raises on failure (unless told not to) and on timeout."""
         return self._run(
-            flows.wait_flow(
-                self.base_url,
-                prediction_id,
-                clock=time.monotonic,
-                timeout=timeout,
-                poll_interval=poll_interval,
-                on_update=on_update,
-                raise_on_failure=raise_on_failure,
-                result_url=result_url,
+            self._wait_flow(
+                prediction_id, timeout, poll_interval, on_update, raise_on_failure, result_url
             )
         )
 
@@ -261,17 +274,10 @@ class SeedanceClient(_ClientConfig):
             )
 
     def _download(self, target: DownloadTarget) -> Path:
-        part = PartialFile(target)
         spec = RequestSpec("GET", target.url, authenticated=False, purpose="download")
-        try:
+        with PartialFile(target) as part:
             self._retrying(lambda: self._stream_into(part, spec))
-            return part.commit()
-        except SeedanceError as exc:
-            part.abort()
-            raise part.failure(exc) from exc
-        except BaseException:
-            part.abort()
-            raise
+        return target.path
 
     def _stream_into(self, part: PartialFile, spec: RequestSpec) -> None:
         try:
@@ -321,15 +327,8 @@ class AsyncSeedanceClient(_ClientConfig):
         result_url: str | None = None,
     ) -> Prediction:
         return await self._run(
-            flows.wait_flow(
-                self.base_url,
-                prediction_id,
-                clock=time.monotonic,
-                timeout=timeout,
-                poll_interval=poll_interval,
-                on_update=on_update,
-                raise_on_failure=raise_on_failure,
-                result_url=result_url,
+            self._wait_flow(
+                prediction_id, timeout, poll_interval, on_update, raise_on_failure, result_url
             )
         )
 
@@ -442,17 +441,10 @@ class AsyncSeedanceClient(_ClientConfig):
             )
 
     async def _download(self, target: DownloadTarget) -> Path:
-        part = PartialFile(target)
         spec = RequestSpec("GET", target.url, authenticated=False, purpose="download")
-        try:
+        with PartialFile(target) as part:
             await self._retrying(lambda: self._stream_into(part, spec))
-            return part.commit()
-        except SeedanceError as exc:
-            part.abort()
-            raise part.failure(exc) from exc
-        except BaseException:
-            part.abort()
-            raise
+        return target.path
 
     async def _stream_into(self, part: PartialFile, spec: RequestSpec) -> None:
         try:

@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO
 from urllib.parse import unquote, urlsplit
 
-from .errors import DownloadError, ServiceUnreachableError
+from .errors import DownloadError, SeedanceError, ServiceUnreachableError
 from .models import Prediction
 from .protocol import interpret_response
 
@@ -128,6 +128,20 @@ class PartialFile:
             ) from exc
         self._handle: IO[bytes] = handle
         self.temp_path = Path(handle.name)
+
+    def __enter__(self) -> PartialFile:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object
+    ) -> None:
+        """Commit when the block succeeded; otherwise drop the temp file and explain why."""
+        if exc is None:
+            self.commit()
+            return
+        self.abort()
+        if isinstance(exc, SeedanceError) and not isinstance(exc, DownloadError):
+            raise self.failure(exc) from exc
 
     def request_headers(self) -> dict[str, str]:
         """Headers for the next attempt: ask for the remainder once something has arrived."""
