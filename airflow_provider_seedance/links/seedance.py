@@ -28,9 +28,12 @@ class SeedanceVideoLink(BaseOperatorLink):
 
     @staticmethod
     def persist(context: Any, url: str | None) -> None:
-        """Store the link target for this task instance (no-op when there is no video)."""
-        if url:
-            context["ti"].xcom_push(key=VIDEO_URL_XCOM_KEY, value=url)
+        """Store the link target for this task instance.
+
+        An empty value is stored too (before deferring): Airflow 3 resolves links when a
+        try ends, deferral included, and a missing XCom is logged there as an error.
+        """
+        context["ti"].xcom_push(key=VIDEO_URL_XCOM_KEY, value=url or "")
 
     def get_link(self, operator: Any, *, ti_key: Any) -> str:
         """Read the stored URL; an empty string hides the button until there is one."""

@@ -179,6 +179,7 @@ class SeedanceImageToVideoOperator(BaseOperator):
             if prediction.is_terminal:
                 return self._finish(context, client, prediction, ledger)
             if self.deferrable:
+                SeedanceVideoLink.persist(context, None)
                 self.defer(
                     trigger=SeedancePredictionTrigger(
                         prediction_id=prediction.id,

@@ -83,6 +83,7 @@ class SeedancePredictionSensor(BaseSensorOperator):
             prediction = client.get_prediction(prediction_id)
             if prediction.is_terminal:
                 return self._finish(context, client, prediction)
+        SeedanceVideoLink.persist(context, None)
         self.defer(
             trigger=SeedancePredictionTrigger(
                 prediction_id=prediction_id,
