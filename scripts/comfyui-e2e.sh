@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# End-to-end check of the Seedance node inside a real, headless ComfyUI (CPU only).
+#
+#   scripts/comfyui-e2e.sh COMFYUI_DIR
+#
+# 1. (idempotent) builds a virtualenv for ComfyUI: $COMFY_VENV, default .venv-comfyui.
+#    It reuses the project's .venv packages (torch CPU, av, numpy, pillow, httpx, ...)
+#    through a .pth line and installs ComfyUI's other requirements pinned to them.
+#    torchvision/torchaudio on PyPI for torch 2.13 are CUDA builds: torchvision gets the
+#    two op schemas it needs from scripts/comfyui_support/sitecustomize.py (PYTHONPATH of
+#    the ComfyUI process only); torchaudio runs without its compiled extension (removed).
+# 2. puts this repository into a fresh custom_nodes folder exactly as a clone would be
+#    (custom_nodes/seedance-workflows -> repo root) given via --extra-model-paths-config;
+#    the project is NOT pip-installed in that venv, so the clone route is what is tested.
+# 3. starts the simulator (key = a sentinel) and `main.py --cpu`, runs
+#    scripts/comfyui_support/comfyui_e2e_check.py, then stops both (by PID).
+set -euo pipefail
+
+COMFYUI_DIR=${1:?usage: scripts/comfyui-e2e.sh COMFYUI_DIR}
+COMFYUI_DIR=$(cd "$COMFYUI_DIR" && pwd)
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+SUPPORT="$REPO/scripts/comfyui_support"
+PROJECT_PY="$REPO/.venv/bin/python"
+COMFY_VENV=${COMFY_VENV:-$REPO/.venv-comfyui}
+PY311=$(command -v python3.11 || command -v python3)
+SENTINEL="sk-e2e-SENTINEL-$(date +%s)-$$"
+PORT=${COMFY_PORT:-$("$PROJECT_PY" -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/seedance-comfy-e2e.XXXXXX")
+PIDS=()
+
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  [[ -n "${KEEP_WORK:-}" ]] || rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+[[ -x "$PROJECT_PY" ]] || { echo "missing $PROJECT_PY: run 'make venv' first" >&2; exit 2; }
+[[ -f "$COMFYUI_DIR/main.py" ]] || { echo "$COMFYUI_DIR has no main.py" >&2; exit 2; }
+
+# --- 1. ComfyUI virtualenv -------------------------------------------------------------
+SETUP_VERSION=1  # bump when the set-up steps below change
+STAMP="$COMFY_VENV/.seedance-e2e-$( (cat "$COMFYUI_DIR/requirements.txt"; echo "$SETUP_VERSION") | sha1sum | cut -c1-12)"
+if [[ ! -f "$STAMP" ]]; then
+  echo "== building $COMFY_VENV (once)"
+  [[ -x "$COMFY_VENV/bin/python" ]] || "$PY311" -m venv "$COMFY_VENV"
+  shared=$("$PROJECT_PY" -c 'import sysconfig;print(sysconfig.get_paths()["purelib"])')
+  own=$("$COMFY_VENV/bin/python" -c 'import sysconfig;print(sysconfig.get_paths()["purelib"])')
+  # A plain path line: the project's own editable install is NOT activated here.
+  echo "$shared" > "$own/zz-seedance-shared-venv.pth"
+  constraints="$WORK/constraints.txt"
+  "$REPO/.venv/bin/pip" freeze --exclude-editable 2>/dev/null | grep -v '@ file' > "$constraints"
+  grep -viE '^(torch|torchvision|torchaudio)([<>=~ ]|$)' "$COMFYUI_DIR/requirements.txt" \
+    | grep -vE '^\s*(#|$)' | grep -viE '^(PyOpenGL|comfy-angle)' > "$WORK/comfy-req.txt"
+  "$COMFY_VENV/bin/pip" install -q --disable-pip-version-check -c "$constraints" -r "$WORK/comfy-req.txt"
+  tv=$("$PROJECT_PY" -c 'import torch;print({"2.13":"0.28.0"}.get(".".join(torch.__version__.split(".")[:2]),""))')
+  "$COMFY_VENV/bin/pip" install -q --disable-pip-version-check --no-deps "torchvision${tv:+==$tv}" torchaudio
+  rm -f "$own"/torchaudio/lib/*.so  # use torchaudio's supported mode without compiled extensions
+  rm -f "$COMFY_VENV"/.seedance-e2e-*; touch "$STAMP"
+fi
+
+# --- 2. a custom_nodes folder holding the repository as a clone ------------------------
+mkdir -p "$WORK/custom_nodes" "$WORK/input" "$WORK/output" "$WORK/user" "$WORK/temp"
+ln -s "$REPO" "$WORK/custom_nodes/seedance-workflows"
+printf 'seedance_e2e:\n  custom_nodes: %s\n' "$WORK/custom_nodes" > "$WORK/extra.yaml"
+"$PROJECT_PY" - "$WORK/input/seedance_e2e_start.png" <<'PY'
+import sys
+import numpy as np
+from PIL import Image
+y, x = np.mgrid[0:360, 0:640]
+rgb = np.stack([x * 255 // 639, y * 255 // 359, (x + y) * 255 // 998], -1).astype("uint8")
+Image.fromarray(rgb).save(sys.argv[1])
+PY
+
+# --- 3. simulator + ComfyUI --------------------------------------------------------------
+"$PROJECT_PY" -m shared_client.simulator --port 0 --api-key "$SENTINEL" --generation-time 3 \
+  > "$WORK/simulator.out" 2> "$WORK/simulator.err" &
+PIDS+=("$!")
+for _ in $(seq 100); do [[ -s "$WORK/simulator.out" ]] && break; sleep 0.1; done
+SIM_URL=$(head -n1 "$WORK/simulator.out")
+[[ "$SIM_URL" == http* ]] || { cat "$WORK/simulator.err" >&2; exit 1; }
+echo "== simulator at $SIM_URL"
+
+start_comfyui() {
+  (
+    cd "$COMFYUI_DIR"
+    # The key reaches ComfyUI only through its environment, never through the graph.
+    env WAVESPEED_API_KEY="$SENTINEL" WAVESPEED_BASE_URL="$SIM_URL" SEEDANCE_POLL_INTERVAL=0.5 \
+      PYTHONPATH="$SUPPORT" \
+      "$COMFY_VENV/bin/python" main.py --cpu --listen 127.0.0.1 --port "$PORT" \
+      --disable-auto-launch --extra-model-paths-config "$WORK/extra.yaml" \
+      --input-directory "$WORK/input" --output-directory "$WORK/output" \
+      --temp-directory "$WORK/temp" --user-directory "$WORK/user"
+  ) >> "$WORK/comfyui.log" 2>&1 &
+  COMFY_PID=$!
+  PIDS+=("$COMFY_PID")
+  echo "== ComfyUI starting on 127.0.0.1:$PORT (pid $COMFY_PID, log: $WORK/comfyui.log)"
+}
+
+check() {
+  "$PROJECT_PY" "$SUPPORT/comfyui_e2e_check.py" --url "http://127.0.0.1:$PORT" \
+    --graph "$SUPPORT/seedance_i2v_api.json" --output-dir "$WORK/output" \
+    --sentinel "$SENTINEL" --simulator-url "$SIM_URL" --pid "$COMFY_PID" "$@"
+}
+
+status=0
+start_comfyui
+echo "== run 1: LoadImage -> SeedanceImageToVideo -> SaveVideo, then the same graph again"
+check || status=$?
+if [[ $status -eq 0 ]]; then
+  echo "== restarting ComfyUI: the same graph must be answered without a new paid submit"
+  kill "$COMFY_PID"; wait "$COMFY_PID" 2>/dev/null || true
+  start_comfyui
+  check --after-restart || status=$?
+fi
+
+if grep -q "$SENTINEL" "$WORK/comfyui.log"; then
+  echo "FAIL: the API key appears in ComfyUI's log" >&2; status=1
+fi
+grep -E "seedance|Seedance|custom node|Import times" "$WORK/comfyui.log" | head -20 || true
+if [[ $status -ne 0 ]]; then
+  echo "== ComfyUI log tail:" >&2; tail -60 "$WORK/comfyui.log" >&2
+  echo "E2E FAILED (ComfyUI at $COMFYUI_DIR)" >&2
+  exit $status
+fi
+echo "E2E PASSED (ComfyUI at $COMFYUI_DIR, version $(cat "$COMFYUI_DIR/comfyui_version.py" | grep -o "[0-9][0-9.]*" | head -1))"
