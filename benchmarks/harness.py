@@ -1,0 +1,223 @@
+"""What every benchmark shares: OS accounting, child processes, checks and result files.
+
+Why one module: each benchmark must measure the same way (memory from ``/proc``, CPU
+from process times, counts from the simulator's own stats), print exactly one summary
+line, exit non-zero on a missed target and leave its figures as JSON for ``run_all.py``
+to render. Keeping that here keeps each ``bench_*.py`` about what it measures.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO_ROOT = BENCH_DIR.parent
+RESULTS_DIR = BENCH_DIR / "results"
+#: Every benchmark shares this key with the simulator it starts; it is not a real key.
+BENCH_API_KEY = "bench-key-not-a-secret"
+I2V_MODEL = "bytedance/seedance-2.0-mini/image-to-video"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One target: the figure, the comparison it is held to, and whether it held."""
+
+    name: str
+    value: float
+    unit: str
+    target: str
+    passed: bool
+    comparison: str = ""
+
+
+def machine() -> dict[str, Any]:
+    """The machine a figure was measured on (ratios travel; absolute figures do not)."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram_gib = 0.0
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                ram_gib = int(line.split()[1]) / 1024 / 1024
+    except OSError:
+        pass
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "ram_gib": round(ram_gib, 1),
+        "python": platform.python_version(),
+        "kernel": platform.release(),
+    }
+
+
+def proc_status_kib(pid: int | str = "self") -> dict[str, int]:
+    """VmRSS / VmHWM (peak RSS) of a process in KiB, from the kernel's own accounting."""
+    values: dict[str, int] = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, rest = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            values[key] = int(rest.split()[0])
+    return values
+
+
+def reset_peak_rss(pid: int | str = "self") -> bool:
+    """Reset VmHWM to the current RSS (Linux >= 4.0: write 5 to clear_refs)."""
+    try:
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+def cpu_seconds(*, children: bool = False) -> float:
+    """User + system CPU time of this process (optionally of its waited-for children)."""
+    t = os.times()
+    total = t.user + t.system
+    if children:
+        total += t.children_user + t.children_system
+    return total
+
+
+def percentile(values: Sequence[float], pct: float) -> float:
+    """Nearest-rank percentile (no interpolation: it is a value that was measured)."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = max(1, round(pct / 100 * len(ordered) + 0.4999))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+def summarise(values: Sequence[float]) -> dict[str, float]:
+    return {
+        "n": len(values),
+        "p50": statistics.median(values) if values else float("nan"),
+        "p95": percentile(values, 95),
+        "p99": percentile(values, 99),
+        "max": max(values) if values else float("nan"),
+    }
+
+
+def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Environment for a measured child: no proxies (loopback only), repo importable."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k.lower() not in ("http_proxy", "https_proxy", "all_proxy")
+    }
+    env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost,::1"
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(REPO_ROOT), str(BENCH_DIR), env.get("PYTHONPATH", "")) if p
+    )
+    if extra:
+        env.update(extra)
+    return env
+
+
+def run_child(
+    script: str | Path, args: Sequence[str], *, timeout: float, env: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Run ``python script args`` in its own process; its last stdout line is JSON.
+
+    Why a process per measured side: RSS and CPU time then belong to that side alone,
+    not to the simulator or to the other side.
+    """
+    cmd = [sys.executable, str(script), *args]
+    proc = subprocess.run(
+        cmd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env or child_env(),
+        cwd=REPO_ROOT,
+        check=False,
+    )
+    lines = [line for line in proc.stdout.splitlines() if line.strip()]
+    if proc.returncode != 0 or not lines:
+        raise RuntimeError(
+            f"child {' '.join(args)} exited {proc.returncode}\n"
+            f"stdout tail: {proc.stdout[-2000:]}\nstderr tail: {proc.stderr[-4000:]}"
+        )
+    return json.loads(lines[-1])  # type: ignore[no-any-return]
+
+
+def emit_child_result(result: dict[str, Any]) -> None:
+    """A child's answer to :func:`run_child`: one JSON line, last on stdout."""
+    sys.stdout.write(json.dumps(result) + "\n")
+    sys.stdout.flush()
+
+
+def finish(
+    name: str,
+    title: str,
+    checks: Sequence[Check],
+    figures: dict[str, Any],
+    *,
+    command: str,
+    notes: str = "",
+    headline: str = "",
+) -> int:
+    """Write ``results/<name>.json``, print the one summary line, return the exit code."""
+    passed = all(c.passed for c in checks)
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    record = {
+        "name": name,
+        "title": title,
+        "passed": passed,
+        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
+        "machine": machine(),
+        "command": command,
+        "checks": [asdict(c) for c in checks],
+        "figures": figures,
+        "notes": notes,
+    }
+    path = RESULTS_DIR / f"{name}.json"
+    path.write_text(json.dumps(record, indent=2, sort_keys=False, default=str) + "\n")
+    parts = headline or ", ".join(
+        f"{c.name} {_fmt(c.value)}{c.unit} ({'ok' if c.passed else 'MISS'} {c.target})"
+        for c in checks
+    )
+    print(f"{'PASS' if passed else 'FAIL'} {name}: {parts}", flush=True)
+    return 0 if passed else 1
+
+
+def _fmt(value: float) -> str:
+    if value != value:  # NaN
+        return "n/a"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) >= 10:
+        return f"{value:.1f}"
+    return f"{value:.3g}"
+
+
+def png_bytes(width: int = 320, height: int = 180) -> bytes:
+    """A small gradient PNG: a real image the simulator will decode and render."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    rgb = np.stack([xs / width * 255, ys / height * 255, (xs + ys) / (width + height) * 255], -1)
+    buf = io.BytesIO()
+    Image.fromarray(rgb.astype(np.uint8), "RGB").save(buf, format="PNG")
+    return buf.getvalue()
