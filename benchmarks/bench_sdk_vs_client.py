@@ -48,9 +48,7 @@ def _phase_start() -> tuple[float, float, int]:
     return time.monotonic(), harness.cpu_seconds(), harness.proc_status_kib()["VmRSS"]
 
 
-def _phase_end(
-    started: tuple[float, float, int], results: list[Any], n: int
-) -> dict[str, Any]:
+def _phase_end(started: tuple[float, float, int], results: list[Any], n: int) -> dict[str, Any]:
     wall0, cpu0, rss0 = started
     status = harness.proc_status_kib()
     ok = [r for r in results if isinstance(r, tuple) and r[2]]
