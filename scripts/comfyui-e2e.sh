@@ -86,6 +86,7 @@ start_comfyui() {
     cd "$COMFYUI_DIR"
     # The key reaches ComfyUI only through its environment, never through the graph.
     env WAVESPEED_API_KEY="$SENTINEL" WAVESPEED_BASE_URL="$SIM_URL" SEEDANCE_POLL_INTERVAL=0.5 \
+      PYTHONUNBUFFERED=1 \
       PYTHONPATH="$SUPPORT" \
       "$COMFY_VENV/bin/python" main.py --cpu --listen 127.0.0.1 --port "$PORT" \
       --disable-auto-launch --extra-model-paths-config "$WORK/extra.yaml" \
@@ -114,6 +115,9 @@ if [[ $status -eq 0 ]]; then
   check --after-restart || status=$?
 fi
 
+if [[ $status -eq 0 ]] && ! grep -q "no cancel endpoint" "$WORK/comfyui.log"; then
+  echo "FAIL: the interrupt did not log that the remote job keeps running" >&2; status=1
+fi
 if grep -q "$SENTINEL" "$WORK/comfyui.log"; then
   echo "FAIL: the API key appears in ComfyUI's log" >&2; status=1
 fi

@@ -91,6 +91,45 @@ def check_video(videos: list[Path], sentinel: str) -> dict[str, Any]:
     }
 
 
+def check_interrupt(
+    client: httpx.Client, graph: dict[str, Any], args: argparse.Namespace, sentinel: str
+) -> dict[str, Any]:
+    """Interrupt while the node waits, then queue the same graph: it must re-attach.
+
+    ComfyUI's interrupt stops the node's polling at once; the remote job keeps running
+    (WaveSpeed has no cancel endpoint). Re-queueing the same inputs + seed must collect
+    that job's video without a second paid submit.
+    """
+    graph = json.loads(json.dumps(graph))
+    graph["2"]["inputs"]["seed"] = int(graph["2"]["inputs"]["seed"]) + 1
+    before = simulator_stats(args.simulator_url, sentinel)
+    response = client.post("/prompt", json={"prompt": graph, "client_id": str(uuid.uuid4())})
+    response.raise_for_status()
+    prompt_id = response.json()["prompt_id"]
+    deadline = time.monotonic() + 30
+    while simulator_stats(args.simulator_url, sentinel)["submissions"] == before["submissions"]:
+        assert time.monotonic() < deadline, "the interrupt graph never submitted"
+        time.sleep(0.1)
+    time.sleep(0.5)
+    interrupted_at = time.monotonic()
+    client.post("/interrupt", json={})
+    while True:
+        entry = client.get(f"/history/{prompt_id}").json().get(prompt_id)
+        if entry and entry.get("status", {}).get("completed") is not None:
+            break
+        assert time.monotonic() < deadline, "the interrupted prompt never finished"
+        time.sleep(0.05)
+    stop_seconds = round(time.monotonic() - interrupted_at, 2)
+    messages = [m[0] for m in entry["status"].get("messages", [])]
+    assert "execution_interrupted" in messages, messages
+    again = run_prompt(client, graph, args.timeout)
+    assert again["status"]["status_str"] == "success", again["status"]
+    paid = simulator_stats(args.simulator_url, sentinel)["submissions"] - before["submissions"]
+    assert paid == 1, f"interrupt + re-queue paid {paid} times"
+    check_video(saved_videos(again, args.output_dir), sentinel)
+    return {"stopped_after_seconds": stop_seconds, "paid_submits_incl_requeue": paid}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--url", required=True)
@@ -153,6 +192,7 @@ def main() -> int:
             report["rerun_status"] = again["status"]["status_str"]
             after = simulator_stats(args.simulator_url, sentinel)
             assert after["submissions"] == before["submissions"], "the re-run paid again"
+            report["interrupt"] = check_interrupt(client, graph, args, sentinel)
     report["result"] = "PASS"
     print(json.dumps(report, indent=1))
     return 0
