@@ -117,6 +117,9 @@ def make_v3_classes(latest: ModuleType) -> tuple[type, type]:
     """
     io = latest.IO
     video_from_file = latest.InputImpl.VideoFromFile
+    # "fixed" after each run: queueing again re-uses the result instead of paying for a
+    # new seed; the user changes the seed on purpose. Older ComfyUI: plain True.
+    control = getattr(getattr(io, "ControlAfterGenerate", None), "fixed", True)
 
     class SeedanceImageToVideo(io.ComfyNode):  # type: ignore[misc, name-defined]
         """V3 declaration; ``execute`` is async so ComfyUI's event loop never blocks."""
@@ -174,7 +177,7 @@ def make_v3_classes(latest: ModuleType) -> tuple[type, type]:
                         max=MAX_SEED,
                         step=1,
                         display_mode=io.NumberDisplay.number,
-                        control_after_generate=True,
+                        control_after_generate=control,
                         tooltip=TOOLTIPS["seed"],
                     ),
                     io.Image.Input("last_image", optional=True, tooltip=TOOLTIPS["last_image"]),

@@ -51,7 +51,8 @@ def test_v3_schema_declares_the_contract(fake_latest: ModuleType) -> None:
     duration = inputs["duration"].options
     assert (duration["min"], duration["max"]) == (4, 15)
     assert duration["display_mode"] == fake_latest.IO.NumberDisplay.slider
-    assert inputs["seed"].options["control_after_generate"] is True
+    # a seed control that stays "fixed": queueing again never silently pays for a new seed
+    assert inputs["seed"].options["control_after_generate"] == "fixed"
     assert [o.io_type for o in schema.outputs] == ["VIDEO", "STRING"]
 
 

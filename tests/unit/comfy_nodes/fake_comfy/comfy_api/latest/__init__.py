@@ -2,6 +2,7 @@
 
 It keeps only what the node package touches: ``IO`` with the input/output types, the
 ``Schema`` record, ``ComfyNode``, ``NodeOutput``, ``Hidden``, ``NumberDisplay``,
+``ControlAfterGenerate``,
 ``ComfyExtension`` and ``InputImpl.VideoFromFile``. Each records its arguments so tests
 can check the declared schema; nothing here imitates behaviour the tests then assert.
 """
@@ -41,6 +42,11 @@ def _socket(name: str) -> type:
 class NumberDisplay(StrEnum):
     number = "number"
     slider = "slider"
+
+
+class ControlAfterGenerate(StrEnum):
+    fixed = "fixed"
+    randomize = "randomize"
 
 
 class Hidden(StrEnum):
@@ -101,6 +107,7 @@ IO = SimpleNamespace(
     NodeOutput=NodeOutput,
     Hidden=Hidden,
     NumberDisplay=NumberDisplay,
+    ControlAfterGenerate=ControlAfterGenerate,
     Image=_socket("IMAGE"),
     String=_socket("STRING"),
     Combo=_socket("COMBO"),
