@@ -106,7 +106,7 @@ def video_to_components(path: Path) -> tuple[torch.Tensor, dict[str, Any], float
                 if aframe.format.is_packed:  # interleaved [1, samples*channels]
                     chunk = chunk.reshape(-1, len(aframe.layout.channels)).T
                 if np.issubdtype(chunk.dtype, np.integer):  # s16/s32 -> -1..1
-                    chunk = chunk / float(np.iinfo(chunk.dtype).max)
+                    chunk = chunk / float(np.iinfo(chunk.dtype.str).max)
                 audio_chunks.append(chunk.astype(np.float32))
     if not frames:
         raise ValueError(f"{path.name}: the downloaded video holds no frames")

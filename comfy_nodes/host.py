@@ -18,7 +18,7 @@ class NodeInterrupted(RuntimeError):
 
 def _model_management() -> Any | None:
     try:
-        import comfy.model_management as model_management  # type: ignore[import-not-found]
+        import comfy.model_management as model_management  # type: ignore[import-not-found, unused-ignore]
     except ImportError:
         return None
     return model_management
@@ -31,7 +31,7 @@ class ComfyHost:
         self.node_id = node_id
         self._bar: Any | None = None
         try:
-            from comfy.utils import ProgressBar  # type: ignore[import-not-found]
+            from comfy.utils import ProgressBar  # type: ignore[import-not-found, unused-ignore]
 
             self._bar = ProgressBar(100, node_id=node_id)
         except Exception:  # no ComfyUI, or an old ProgressBar signature
@@ -53,7 +53,7 @@ class ComfyHost:
         if self.node_id is None:
             return
         try:
-            from server import PromptServer  # type: ignore[import-not-found]
+            from server import PromptServer  # type: ignore[import-not-found, unused-ignore]
 
             PromptServer.instance.send_progress_text(text, self.node_id)
         except Exception:  # not inside a running ComfyUI server

@@ -287,7 +287,7 @@ class SeedanceImageToVideoV1:
 def load_v3() -> ModuleType | None:
     """``comfy_api.latest`` if the running ComfyUI has it (and it imports), else ``None``."""
     try:
-        import comfy_api.latest as latest  # type: ignore[import-not-found]
+        import comfy_api.latest as latest  # type: ignore[import-not-found, unused-ignore]
     except Exception:  # ImportError, or a partial/old comfy_api failing on import
         return None
     required = ("IO", "ComfyExtension", "InputImpl")

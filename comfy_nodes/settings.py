@@ -60,7 +60,7 @@ class NodeSettings:
 def comfy_user_directory() -> Path | None:
     """ComfyUI's user directory when running inside ComfyUI, else ``None``."""
     try:
-        import folder_paths  # type: ignore[import-not-found]
+        import folder_paths  # type: ignore[import-not-found, unused-ignore]
     except ImportError:
         return None
     try:
@@ -73,7 +73,7 @@ def comfy_user_directory() -> Path | None:
 def comfy_output_directory() -> Path | None:
     """ComfyUI's output directory when running inside ComfyUI, else ``None``."""
     try:
-        import folder_paths  # type: ignore[import-not-found]
+        import folder_paths  # type: ignore[import-not-found, unused-ignore]
     except ImportError:
         return None
     try:
