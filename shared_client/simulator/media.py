@@ -78,9 +78,14 @@ async def presigned_put(request: web.Request) -> web.Response:
     upload = ctx.state.uploads_by_token.get(request.match_info["token"])
     if upload is None:
         return web.Response(status=403, text="AccessDenied: invalid or expired signature")
-    data = await request.content.read(ctx.config.max_upload_bytes + 1)
-    if len(data) > ctx.config.max_upload_bytes:
-        return web.Response(status=413, text="EntityTooLarge")
+    # StreamReader.read(n) returns whatever is buffered (up to n), not the whole body:
+    # read to EOF, refusing bodies over the limit as storage does.
+    received = bytearray()
+    async for chunk in request.content.iter_chunked(1 << 16):
+        received += chunk
+        if len(received) > ctx.config.max_upload_bytes:
+            return web.Response(status=413, text="EntityTooLarge")
+    data = bytes(received)
     upload.data = data
     upload.created_monotonic = time.monotonic()
     ctx.state.stats.incr("uploads")
