@@ -8,7 +8,9 @@ through Airflow's async lookup so polling never blocks its event loop on a sync 
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -54,6 +56,12 @@ class ClientSettings:
         if self.max_attempts is not None:
             kwargs["retry"] = RetryPolicy(max_attempts=max(1, self.max_attempts))
         return kwargs
+
+
+#: Shared async clients, per event loop (dropped with the loop), per connection settings.
+_SHARED_CLIENTS: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, dict[ClientSettings, AsyncSeedanceClient]
+] = weakref.WeakKeyDictionary()
 
 
 def _as_bool(value: Any, *, default: bool) -> bool:
@@ -188,6 +196,21 @@ class SeedanceHook(BaseHook):
     def get_client(self) -> SeedanceClient:
         """Alias of :meth:`get_conn` with a name that says what it returns."""
         return self.get_conn()
+
+    async def ashared_client(self) -> AsyncSeedanceClient:
+        """The running event loop's client for this connection's settings.
+
+        Every trigger in a triggerer process runs on one event loop; sharing one client
+        per connection settings gives them one connection pool, so a thousand waiting
+        predictions cost a handful of keep-alive connections, not a thousand. A changed
+        key or host yields new settings and so a new client. Callers must not close it.
+        """
+        settings = await self.aget_settings()
+        clients = _SHARED_CLIENTS.setdefault(asyncio.get_running_loop(), {})
+        client = clients.get(settings)
+        if client is None:
+            client = clients[settings] = AsyncSeedanceClient(**settings.client_kwargs())
+        return client
 
     async def aget_client(self) -> AsyncSeedanceClient:
         """A new async client built from the async connection lookup; ``await aclose()`` it."""

@@ -4,11 +4,14 @@ A generation takes minutes; the worker submits it and hands this trigger the pre
 id. The trigger's kwargs are everything a restarted triggerer needs to resume: the id,
 the connection id (never the key), the poll interval and a wall-clock ``deadline`` in
 epoch seconds, so a restart does not reset the timeout. It yields exactly one event.
+
+The waiting itself is the client's ``wait()``: the same poll schedule, the same bounded
+retries of transient read errors (429, 5xx, no response) as every other caller, on one
+client (one connection pool) shared by all the triggers of a triggerer process.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -17,29 +20,15 @@ from typing import Any
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_provider_seedance.hooks.seedance import DEFAULT_CONN_ID, SeedanceHook
-from shared_client import AsyncSeedanceClient, Prediction
-from shared_client.errors import APIError, AuthenticationError, RateLimitError, SeedanceError
+from shared_client import AsyncSeedanceClient, Prediction, PredictionStatus
+from shared_client.errors import GenerationTimeoutError, SeedanceError
 
 log = logging.getLogger(__name__)
 
-#: Consecutive failed status reads tolerated before giving up. Each read is already
-#: retried with backoff inside the client, so this bounds minutes of outage, not blips.
-MAX_CONSECUTIVE_ERRORS = 5
-#: WaveSpeed asks clients not to poll video tasks more often than every 5 s.
+#: Floor on the poll interval; WaveSpeed asks for >= 5 s on video tasks (the default).
 MIN_POLL_INTERVAL = 1.0
 
 EVENT_STATUSES = ("success", "failed", "timeout", "error")
-
-
-def _is_transient(err: SeedanceError) -> bool:
-    """Errors worth another poll: no response, 429, 5xx. A 401 or 404 will not heal."""
-    if isinstance(err, AuthenticationError):
-        return False
-    if isinstance(err, RateLimitError):
-        return True
-    if isinstance(err, APIError):
-        return err.status_code is None or err.status_code >= 500
-    return False
 
 
 def make_event(status: str, prediction: Prediction, message: str) -> TriggerEvent:
@@ -48,11 +37,11 @@ def make_event(status: str, prediction: Prediction, message: str) -> TriggerEven
 
 
 class SeedancePredictionTrigger(BaseTrigger):
-    """Poll one prediction until it is terminal, the deadline passes, or errors persist.
+    """Poll one prediction until it is terminal, the deadline passes, or reads keep failing.
 
     :param prediction_id: The WaveSpeed prediction (task) id.
     :param wavespeed_conn_id: Connection resolved in the triggerer via the async lookup.
-    :param poll_interval: Seconds between status reads.
+    :param poll_interval: Seconds between status reads (grows gently for long generations).
     :param deadline: Wall-clock epoch seconds after which a ``timeout`` event is sent.
     """
 
@@ -83,65 +72,51 @@ class SeedancePredictionTrigger(BaseTrigger):
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Yield one event: success, failed (API failure status), timeout or error."""
-        unknown = Prediction(id=self.prediction_id)
         try:
-            client = await SeedanceHook(self.wavespeed_conn_id).aget_client()
+            client = await SeedanceHook(self.wavespeed_conn_id).ashared_client()
         except Exception as err:  # a missing connection must end the task, not the triggerer
-            yield make_event("error", unknown, f"Cannot build a client from connection: {err}")
+            yield make_event(
+                "error",
+                Prediction(id=self.prediction_id),
+                f"Cannot build a client from connection {self.wavespeed_conn_id!r}: {err}",
+            )
             return
-        try:
-            event = await self._poll(client)
-        finally:
-            await client.aclose()
-        yield event
+        yield await self._wait(client)
 
-    async def _poll(self, client: AsyncSeedanceClient) -> TriggerEvent:
-        last = Prediction(id=self.prediction_id)
-        errors = 0
-        while True:
-            remaining = self.deadline - time.time()
-            if remaining <= 0:
-                return make_event(
-                    "timeout",
-                    last,
-                    f"Prediction {self.prediction_id} still {last.status.value} at the deadline; "
-                    "it may still finish on WaveSpeed (and is billed): a retry reattaches to it.",
-                )
-            try:
-                prediction = await client.get_prediction(self.prediction_id)
-            except SeedanceError as err:
-                errors += 1
-                if not _is_transient(err) or errors > MAX_CONSECUTIVE_ERRORS:
-                    return make_event(
-                        "error",
-                        last,
-                        f"Polling {self.prediction_id} failed ({errors} in a row): {err}",
-                    )
-                log.warning(
-                    "Transient error polling %s (%d/%d): %s",
-                    self.prediction_id,
-                    errors,
-                    MAX_CONSECUTIVE_ERRORS,
-                    err,
-                )
-            else:
-                errors = 0
-                if prediction.status != last.status:
-                    log.info("Prediction %s is %s", self.prediction_id, prediction.status.value)
-                last = prediction
-                if prediction.is_success:
-                    return make_event(
-                        "success", prediction, f"Prediction {prediction.id} completed."
-                    )
-                if prediction.is_terminal:
-                    return make_event(
-                        "failed",
-                        prediction,
-                        f"Prediction {prediction.id} {prediction.status.value}: "
-                        f"{prediction.error or 'no error message from the API'}"
-                        + (f" (code {prediction.error_code})" if prediction.error_code else ""),
-                    )
-            await asyncio.sleep(max(0.0, min(self.poll_interval, self.deadline - time.time())))
+    async def _wait(self, client: AsyncSeedanceClient) -> TriggerEvent:
+        # After a restart past the deadline this still reads the status once, so a
+        # generation that finished meanwhile is collected rather than timed out.
+        remaining = max(self.deadline - time.time(), 0.001)
+        try:
+            prediction = await client.wait(
+                self.prediction_id,
+                timeout=remaining,
+                poll_interval=self.poll_interval,
+                raise_on_failure=False,
+            )
+        except GenerationTimeoutError as err:
+            last = Prediction(id=self.prediction_id, status=PredictionStatus.parse(err.last_status))
+            return make_event(
+                "timeout",
+                last,
+                f"Prediction {self.prediction_id} still {err.last_status} at the deadline; "
+                "it may still finish on WaveSpeed (and is billed): a retry reattaches to it.",
+            )
+        except SeedanceError as err:
+            return make_event(
+                "error",
+                Prediction(id=self.prediction_id),
+                f"Polling {self.prediction_id} failed: {err}",
+            )
+        if prediction.is_success:
+            return make_event("success", prediction, f"Prediction {prediction.id} completed.")
+        code = f" (code {prediction.error_code})" if prediction.error_code is not None else ""
+        return make_event(
+            "failed",
+            prediction,
+            f"Prediction {prediction.id} {prediction.status.value}: "
+            f"{prediction.error or 'no error message from the API'}{code}",
+        )
 
     async def on_kill(self) -> None:
         """Airflow 3.3: called when a user kills the deferred task.
