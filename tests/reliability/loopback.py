@@ -56,7 +56,7 @@ class LoopbackServer:
             self._httpd.socket = context.wrap_socket(self._httpd.socket, server_side=True)
             scheme = "https"
         self.base_url = f"{scheme}://127.0.0.1:{self._httpd.server_address[1]}"
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True)
 
     def __enter__(self) -> LoopbackServer:
         self._thread.start()

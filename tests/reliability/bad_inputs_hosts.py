@@ -1,0 +1,347 @@
+"""Bad-input cases through the Airflow operator and the ComfyUI node (see :mod:`.bad_inputs`).
+
+The operator runs ``deferrable=False`` so one process shows the message a task log
+shows (the deferred path raises the same errors from the same client, in the
+triggerer). The node runs through its V1 entry point, the synchronous call ComfyUI
+makes, with settings from the environment as a user would configure them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from .bad_inputs import KEY, Case, Env
+
+_counter = itertools.count()
+
+
+@contextmanager
+def patched_env(**values: str | None) -> Iterator[None]:
+    """Set (or, with None, remove) environment variables for the duration of a case."""
+    saved = {name: os.environ.get(name) for name in values}
+    try:
+        for name, value in values.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+# -- the operator ----------------------------------------------------------------------------
+
+
+class _StateStore:
+    """Airflow 3.3's ``task_state_store`` surface the operator uses."""
+
+    def __init__(self) -> None:
+        self.data: dict[str, Any] = {}
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.data.get(key, default)
+
+    def set(self, key: str, value: Any, **_: Any) -> None:
+        self.data[key] = value
+
+    def delete(self, key: str) -> None:
+        self.data.pop(key, None)
+
+
+class _TI:
+    dag_id, run_id, task_id, map_index, try_number = "reliability", "manual__1", "gen", -1, 1
+
+    def __init__(self) -> None:
+        self.xcom: dict[str, Any] = {}
+
+    def xcom_push(self, key: str, value: Any, **_: Any) -> None:
+        self.xcom[key] = json.loads(json.dumps(value))
+
+
+def _operator(
+    env: Env,
+    *,
+    base_url: str | None = None,
+    key: str | None = KEY,
+    render: dict[str, Any] | None = None,
+    **overrides: Any,
+) -> None:
+    from airflow_provider_seedance.operators.seedance import SeedanceImageToVideoOperator
+
+    conn_id = f"reliability_{next(_counter)}"
+    conn: dict[str, Any] = {"conn_type": "wavespeed", "host": base_url or env.sim.base_url}
+    if key is not None:
+        conn["password"] = key
+    params: dict[str, Any] = {
+        "task_id": "generate",
+        "prompt": "a slow dolly-in",
+        "image": str(env.png),
+        "duration": 4,
+        "wavespeed_conn_id": conn_id,
+        "deferrable": False,
+        "poll_interval": 0.05,
+        "timeout": 20,
+        "output_path": str(env.work / "dest-operator"),
+    }
+    params.update(overrides)
+    with patched_env(**{f"AIRFLOW_CONN_{conn_id.upper()}": json.dumps(conn)}):
+        op = SeedanceImageToVideoOperator(**params)
+        if render is not None:
+            op.render_template_fields(render)
+        op.execute({"ti": _TI(), "task_state_store": _StateStore(), "ds": "2026-11-24"})
+
+
+def _op(**overrides: Any) -> Callable[[Env], Any]:
+    return lambda env: _operator(env, **overrides)
+
+
+def _op_server(prefix: str, **overrides: Any) -> Callable[[Env], Any]:
+    def run(env: Env) -> None:
+        _operator(
+            env, base_url=env.api.url(prefix), image="https://cdn.example.com/c.png", **overrides
+        )
+
+    return run
+
+
+OPERATOR_CASES = [
+    Case("operator", "prompt-empty", 'prompt "" (DAG parse)', _op(prompt=""), "prompt"),
+    Case("operator", "image-missing", "image None", _op(image=None), "image"),
+    Case(
+        "operator", "image-neither", 'image "photos/cat.png"', _op(image="photos/cat.png"), "image"
+    ),
+    Case(
+        "operator",
+        "image-not-image",
+        "image: a text file named .png",
+        lambda env: _operator(env, image=str(env.text_file)),
+        "image",
+    ),
+    Case(
+        "operator",
+        "image-404",
+        "image URL answering 404",
+        lambda env: _operator(env, image=f"{env.api.server.base_url}/html/files/gone.mp4"),
+        "1402",
+        before_paying=False,
+    ),
+    Case(
+        "operator",
+        "last-without-image",
+        "last_image set, image None",
+        lambda env: _operator(env, image=None, last_image=str(env.png)),
+        "image",
+    ),
+    Case("operator", "duration-3", "duration 3 (DAG parse)", _op(duration=3), "duration"),
+    Case("operator", "duration-16", "duration 16 (DAG parse)", _op(duration=16), "duration"),
+    Case("operator", "duration-5.5", "duration 5.5 (DAG parse)", _op(duration=5.5), "duration"),
+    Case(
+        "operator", "duration-five", 'duration "five" (DAG parse)', _op(duration="five"), "duration"
+    ),
+    Case(
+        "operator", "resolution", 'resolution "4k" (DAG parse)', _op(resolution="4k"), "resolution"
+    ),
+    Case(
+        "operator",
+        "aspect",
+        'aspect_ratio "2:1" (DAG parse)',
+        _op(aspect_ratio="2:1"),
+        "aspect_ratio",
+    ),
+    Case(
+        "operator",
+        "flag",
+        'generate_audio "yes" (DAG parse)',
+        _op(generate_audio="yes"),
+        "generate_audio",
+    ),
+    Case(
+        "operator",
+        "model",
+        "unknown model (DAG parse)",
+        _op(model="bytedance/seedance-9/image-to-video"),
+        "model",
+    ),
+    Case(
+        "operator",
+        "template",
+        'template "{{ params.p }}" rendering prompt to ""',
+        _op(prompt="{{ params.p }}", render={"params": {"p": ""}}),
+        "prompt",
+    ),
+    Case(
+        "operator",
+        "template-image",
+        'template "{{ params.img }}" rendering image to a missing file',
+        _op(image="{{ params.img }}", render={"params": {"img": "missing/cat.png"}}),
+        "image",
+    ),
+    Case("operator", "key-missing", "connection without a password", _op(key=None), "key"),
+    Case("operator", "key-wrong", "wrong key in the connection", _op(key="sk-wrong"), "401"),
+    Case(
+        "operator",
+        "base-refused",
+        "connection host refusing connections",
+        lambda env: _operator(env, base_url=env.refused_url),
+        "no response",
+    ),
+    Case(
+        "operator",
+        "html",
+        "HTML instead of JSON (submit)",
+        _op_server("html"),
+        "JSON",
+        before_paying=False,
+    ),
+    Case(
+        "operator",
+        "outputs-empty",
+        "completed with no outputs",
+        _op_server("empty"),
+        "pred-empty-0001",
+        before_paying=False,
+    ),
+    Case(
+        "operator",
+        "output-404",
+        "output URL answering 404",
+        _op_server("o404"),
+        "404",
+        before_paying=False,
+    ),
+    Case(
+        "operator",
+        "output-path",
+        "output_path not writable (parent is a file)",
+        lambda env: _operator(
+            env,
+            base_url=env.api.url("ok"),
+            image="https://cdn.example.com/c.png",
+            output_path=str(env.text_file) + "/videos",
+        ),
+        "videos",
+        before_paying=False,
+    ),
+]
+
+
+# -- the node --------------------------------------------------------------------------------
+
+
+def _node(
+    env: Env, *, base_url: str | None = None, key: str | None = KEY, **overrides: Any
+) -> None:
+    import torch
+
+    from comfy_nodes.nodes import SeedanceImageToVideoV1
+
+    inputs: dict[str, Any] = {
+        "image": torch.rand(1, 48, 64, 3),
+        "prompt": "a slow dolly-in",
+        "model": "bytedance/seedance-2.0-mini/image-to-video",
+        "resolution": "480p",
+        "aspect_ratio": "auto",
+        "duration": 4,
+        "generate_audio": True,
+        "enable_web_search": False,
+        "seed": next(_counter),
+    }
+    inputs.update(overrides)
+    with patched_env(
+        WAVESPEED_API_KEY=key,
+        WAVESPEED_BASE_URL=base_url or env.sim.base_url,
+        SEEDANCE_COMFY_CACHE_DIR=str(env.work / "dest-node-cache"),
+        SEEDANCE_POLL_INTERVAL="0.05",
+        SEEDANCE_TIMEOUT="20",
+    ):
+        SeedanceImageToVideoV1().generate(unique_id="7", **inputs)
+
+
+def _nd(**overrides: Any) -> Callable[[Env], Any]:
+    return lambda env: _node(env, **overrides)
+
+
+def _nd_server(prefix: str) -> Callable[[Env], Any]:
+    return lambda env: _node(env, base_url=env.api.url(prefix))
+
+
+def _zeros(*shape: int) -> Any:
+    import torch
+
+    return torch.zeros(*shape)
+
+
+NODE_CASES = [
+    Case("node", "prompt-empty", 'prompt ""', _nd(prompt=""), "prompt"),
+    Case("node", "prompt-type", "prompt 42 (API-format workflow)", _nd(prompt=42), "prompt"),
+    Case("node", "image-missing", "image None", _nd(image=None), "image"),
+    Case(
+        "node",
+        "image-shape",
+        "image tensor of shape (2, 2) (not an IMAGE)",
+        lambda env: _node(env, image=_zeros(2, 2)),
+        "image",
+    ),
+    Case(
+        "node",
+        "last-without-image",
+        "last_image set, image None",
+        lambda env: _node(env, image=None, last_image=_zeros(1, 8, 8, 3)),
+        "image",
+    ),
+    Case("node", "duration-3", "duration 3", _nd(duration=3), "duration"),
+    Case("node", "duration-16", "duration 16", _nd(duration=16), "duration"),
+    Case("node", "duration-5.5", "duration 5.5", _nd(duration=5.5), "duration"),
+    Case("node", "duration-five", 'duration "five"', _nd(duration="five"), "duration"),
+    Case("node", "resolution", 'resolution "4k"', _nd(resolution="4k"), "resolution"),
+    Case("node", "aspect", 'aspect_ratio "2:1"', _nd(aspect_ratio="2:1"), "aspect_ratio"),
+    Case(
+        "node", "flag", 'generate_audio "no" (a string)', _nd(generate_audio="no"), "generate_audio"
+    ),
+    Case(
+        "node", "model", "unknown model", _nd(model="bytedance/seedance-9/image-to-video"), "model"
+    ),
+    Case("node", "key-missing", "no key configured", _nd(key=None), "api_key"),
+    Case("node", "key-wrong", "wrong key", _nd(key="sk-wrong"), "api_key"),
+    Case(
+        "node",
+        "base-refused",
+        "WAVESPEED_BASE_URL refusing connections",
+        lambda env: _node(env, base_url=env.refused_url),
+        "reach",
+    ),
+    Case(
+        "node",
+        "html",
+        "HTML instead of JSON (submit)",
+        _nd_server("html"),
+        "JSON",
+        before_paying=False,
+    ),
+    Case(
+        "node",
+        "outputs-empty",
+        "completed with no outputs",
+        _nd_server("empty"),
+        "pred-empty-0001",
+        before_paying=False,
+    ),
+    Case(
+        "node",
+        "output-404",
+        "output URL answering 404",
+        _nd_server("o404"),
+        "404",
+        before_paying=False,
+    ),
+]
