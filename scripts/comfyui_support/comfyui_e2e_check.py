@@ -166,6 +166,9 @@ def main() -> int:
         }
         assert not [n for n in inputs if "key" in n.lower()], "an input could carry a key"
         assert node["output"][0] == "VIDEO", node["output"]
+        seed_control = inputs["seed"][1].get("control_after_generate")
+        report["node"]["seed_control_after_generate"] = seed_control
+        assert seed_control == "fixed", f"seed control is {seed_control!r}, expected 'fixed'"
 
         graph = json.loads(args.graph.read_text())
         before = simulator_stats(args.simulator_url, sentinel)
