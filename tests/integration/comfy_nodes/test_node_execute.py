@@ -216,3 +216,14 @@ async def test_two_identical_runs_at_once_share_one_payment(
     )
     assert a.video_path == b.video_path and {a.from_cache, b.from_cache} == {True, False}
     assert simulator.stats()["submissions"] == 1
+
+
+async def test_a_deleted_cached_video_is_downloaded_again_without_paying(
+    v3_node: type, node_env: Path, simulator: Simulator, start_image: torch.Tensor
+) -> None:
+    first = await v3_node.execute(**_kwargs(start_image, seed=31))
+    path = Path(first.args[0].get_stream_source())
+    path.unlink()
+    second = await v3_node.execute(**_kwargs(start_image, seed=31))
+    assert Path(second.args[0].get_stream_source()) == path and _decodes(path) > 0
+    assert simulator.stats()["submissions"] == 1
