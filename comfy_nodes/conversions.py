@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from PIL import Image
 
+from .errors import NodeInputError
+
 if TYPE_CHECKING:  # torch is only imported when a conversion actually runs
     import torch
 
@@ -26,8 +28,8 @@ logger = logging.getLogger(__name__)
 SILENT_SAMPLE_RATE = 44_100
 
 
-class ImageInputError(ValueError):
-    """An IMAGE input the node cannot encode (wrong shape, empty batch)."""
+class ImageInputError(NodeInputError):
+    """An IMAGE input the node cannot encode (missing, wrong type or shape, empty batch)."""
 
 
 def first_image_as_png(image: torch.Tensor, *, field: str = "image") -> bytes:
@@ -36,6 +38,11 @@ def first_image_as_png(image: torch.Tensor, *, field: str = "image") -> bytes:
     Seedance takes one start frame; if the batch holds more, the rest are ignored
     with a warning rather than silently (or by paying for one video per frame).
     """
+    if not hasattr(image, "detach") or not hasattr(image, "shape"):
+        raise ImageInputError(
+            f"{field}: expected an IMAGE (connect e.g. a LoadImage node), got "
+            f"{type(image).__name__}"
+        )
     array = image.detach().to("cpu").float().numpy()
     if array.ndim == 3:
         array = array[None, ...]

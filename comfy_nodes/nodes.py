@@ -27,6 +27,7 @@ from shared_client.models import (
 )
 
 from .conversions import first_image_as_png, video_to_components
+from .errors import NodeInputError
 from .host import ComfyHost
 from .runner import (
     AUTO_ASPECT_RATIO,
@@ -94,11 +95,19 @@ def build_inputs(
         model=model,
         resolution=resolution,
         aspect_ratio=aspect_ratio,
-        duration=int(duration),
-        generate_audio=bool(generate_audio),
-        enable_web_search=bool(enable_web_search),
-        seed=int(seed),
+        # No int()/bool() coercion: 5.5 or "no" (possible in API-format workflows) must be
+        # rejected by the request's validation, not silently become 5 or True.
+        duration=duration,
+        generate_audio=generate_audio,
+        enable_web_search=enable_web_search,
+        seed=_checked_seed(seed),
     )
+
+
+def _checked_seed(seed: object) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise NodeInputError(f"seed: expected an integer from 0 to {MAX_SEED}, got {seed!r}")
+    return seed
 
 
 async def run_node(node_id: str | None, **node_inputs: Any) -> GenerationResult:

@@ -36,6 +36,7 @@ from shared_client import (
 from shared_client.errors import ServiceUnreachableError
 
 from .conversions import sha256_hex
+from .errors import GenerationError, NodeInputError
 from .result_cache import CacheEntry, ResultCache, request_fingerprint
 from .settings import BASE_URL_ENV, NodeSettings
 
@@ -49,14 +50,6 @@ WAIT_SLICE_SECONDS = 0.25
 #: Rough duration used only to move the progress bar (the API reports no percentage).
 ESTIMATE_BASE_SECONDS = 30.0
 ESTIMATE_PER_VIDEO_SECOND = 6.0
-
-
-class NodeInputError(ValueError):
-    """Bad node input, found before anything is paid; the message names the field."""
-
-
-class GenerationError(RuntimeError):
-    """The generation could not be completed; the message says what to do next."""
 
 
 class HostHooks(Protocol):
