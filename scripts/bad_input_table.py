@@ -38,7 +38,7 @@ def normalise(message: str, work: Path) -> str:
 
 def build_table() -> str:
     sys.path.insert(0, str(ROOT))
-    from tests.reliability.bad_inputs import CLIENT_CASES, KEY, environment, run_case
+    from tests.reliability.bad_inputs import CLIENT_CASES, KEY, WRONG_KEY, environment, run_case
     from tests.reliability.bad_inputs_hosts import NODE_CASES, OPERATOR_CASES
 
     rows = [
@@ -57,6 +57,7 @@ def build_table() -> str:
                     outcome.error_type not in UNTYPED
                     and case.names in outcome.message
                     and KEY not in outcome.message
+                    and WRONG_KEY not in outcome.message
                     and (outcome.submits == 0 or not case.before_paying)
                     and outcome.previous_intact
                     and not outcome.leftovers

@@ -24,6 +24,8 @@ from shared_client.simulator import Simulator
 from .bad_server import BadApi
 
 KEY = "sk-SENTINEL-7f3a9c2e-reliability-never-log-me"
+#: A wrong key is a secret too: a rejection must not echo it back.
+WRONG_KEY = "sk-WRONG-SENTINEL-5e6f7a8b-never-echo"
 QUICK = RetryPolicy(max_attempts=2, max_elapsed=5.0, initial=0.01, maximum=0.02)
 MODEL = "bytedance/seedance-2.0-mini/image-to-video"
 
@@ -277,7 +279,7 @@ CLIENT_CASES = [
     Case(
         "client", "key-missing", "no key (argument or WAVESPEED_API_KEY)", _missing_key, "API key"
     ),
-    Case("client", "key-wrong", "wrong key", lambda env: _generate(env, key="sk-wrong"), "401"),
+    Case("client", "key-wrong", "wrong key", lambda env: _generate(env, key=WRONG_KEY), "401"),
     Case(
         "client",
         "base-refused",

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from .bad_inputs import KEY, Case, Env
+from .bad_inputs import KEY, WRONG_KEY, Case, Env
 
 _counter = itertools.count()
 
@@ -187,7 +187,7 @@ OPERATOR_CASES = [
         "image",
     ),
     Case("operator", "key-missing", "connection without a password", _op(key=None), "key"),
-    Case("operator", "key-wrong", "wrong key in the connection", _op(key="sk-wrong"), "401"),
+    Case("operator", "key-wrong", "wrong key in the connection", _op(key=WRONG_KEY), "401"),
     Case(
         "operator",
         "base-refused",
@@ -312,7 +312,7 @@ NODE_CASES = [
         "node", "model", "unknown model", _nd(model="bytedance/seedance-9/image-to-video"), "model"
     ),
     Case("node", "key-missing", "no key configured", _nd(key=None), "api_key"),
-    Case("node", "key-wrong", "wrong key", _nd(key="sk-wrong"), "api_key"),
+    Case("node", "key-wrong", "wrong key", _nd(key=WRONG_KEY), "api_key"),
     Case(
         "node",
         "base-refused",

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from .bad_inputs import CLIENT_CASES, KEY, Case, Env, environment, run_case
+from .bad_inputs import CLIENT_CASES, KEY, WRONG_KEY, Case, Env, environment, run_case
 
 try:
     from .bad_inputs_hosts import NODE_CASES, OPERATOR_CASES
@@ -64,7 +64,7 @@ def test_bad_input_fails_typed_named_and_before_paying(case: Case, env: Env) -> 
         f"{case.what}: untyped {outcome.error_type}: {outcome.message}"
     )
     assert case.names in outcome.message, f"{case.names!r} not in: {outcome.message}"
-    assert KEY not in outcome.message
+    assert KEY not in outcome.message and WRONG_KEY not in outcome.message
     if case.before_paying:
         assert outcome.submits == 0, f"{case.what}: {outcome.submits} submit(s) before failing"
     else:
