@@ -11,13 +11,14 @@ PIP_QUIET := -q --disable-pip-version-check
 STAMP := $(VENV)/.stamp-$(shell cat pyproject.toml constraints/py311.txt 2>/dev/null | sha1sum | cut -c1-12)
 AF2_STAMP := $(AF2_VENV)/.stamp-$(shell cat pyproject.toml constraints/airflow-2.11.txt 2>/dev/null | sha1sum | cut -c1-12)
 
-.PHONY: help venv venv-airflow2 demo test lint typecheck pytest pytest-airflow2 bench soak clean
+.PHONY: help venv venv-airflow2 demo test lint typecheck pytest pytest-airflow2 bench soak e2e-comfyui clean
 
 help:
 	@echo "make demo   - run the example production DAG against the local simulator (videos land in ./out/)"
 	@echo "make test   - ruff, mypy (strict, shared_client), pytest; Airflow 2.11 compatibility tests"
 	@echo "make bench  - run the benchmarks (results: docs/benchmarks.md)"
 	@echo "make soak   - long reliability runs (results: docs/reliability.md)"
+	@echo "make e2e-comfyui COMFYUI_DIR=/path/to/ComfyUI - the node in a real headless ComfyUI"
 
 $(STAMP):
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -57,6 +58,10 @@ bench: venv
 
 soak: venv
 	$(VENV)/bin/python -m pytest -q -p no:cacheprovider -m soak tests/reliability
+
+e2e-comfyui: venv
+	@test -n "$(COMFYUI_DIR)" || { echo "set COMFYUI_DIR=/path/to/a/ComfyUI checkout"; exit 2; }
+	bash scripts/comfyui-e2e.sh "$(COMFYUI_DIR)"
 
 clean:
 	rm -rf $(VENV) $(AF2_VENV) .pytest_cache .mypy_cache .ruff_cache out
