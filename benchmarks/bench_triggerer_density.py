@@ -63,8 +63,6 @@ DAG_SOURCE = textwrap.dedent(
 
 def child_defer(run_id: str, ids_file: str, poll_interval: float) -> None:
     """Create a DAG run and defer its task instances onto trigger rows (Execution API way)."""
-    from sqlalchemy import select
-
     from airflow.models.serialized_dag import SerializedDagModel
     from airflow.models.taskinstance import TaskInstance
     from airflow.models.trigger import Trigger
@@ -72,6 +70,8 @@ def child_defer(run_id: str, ids_file: str, poll_interval: float) -> None:
     from airflow.utils.session import create_session
     from airflow.utils.state import DagRunState, TaskInstanceState
     from airflow.utils.types import DagRunTriggeredByType, DagRunType
+    from sqlalchemy import select
+
     from airflow_provider_seedance.triggers.seedance import SeedancePredictionTrigger
 
     ids: list[str] = json.loads(Path(ids_file).read_text())
@@ -169,7 +169,7 @@ def wait_until(predicate: Any, timeout: float, step: float = 1.0) -> bool:
     return bool(predicate())
 
 
-def run(args: argparse.Namespace) -> int:  # noqa: PLR0915 - one linear experiment
+def run(args: argparse.Namespace) -> int:
     from shared_client import SeedanceClient
     from shared_client.simulator import Simulator
 

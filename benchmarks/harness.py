@@ -221,3 +221,23 @@ def png_bytes(width: int = 320, height: int = 180) -> bytes:
     buf = io.BytesIO()
     Image.fromarray(rgb.astype(np.uint8), "RGB").save(buf, format="PNG")
     return buf.getvalue()
+
+
+class stdout_to_stderr:
+    """Send everything written to fd 1 to fd 2 while active (library logs, SDK prints).
+
+    Why: a benchmark's stdout is its one summary line (and a child's is its JSON line);
+    Airflow's and the SDK's log handlers hold their own reference to stdout, so only an
+    fd-level redirect keeps them off it.
+    """
+
+    def __enter__(self) -> stdout_to_stderr:
+        sys.stdout.flush()
+        self._saved = os.dup(1)
+        os.dup2(2, 1)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        sys.stdout.flush()
+        os.dup2(self._saved, 1)
+        os.close(self._saved)
