@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import tempfile
 import textwrap
@@ -125,14 +126,18 @@ def tree_usage(pid: int) -> dict[str, float]:
     root = psutil.Process(pid)
     procs = [root, *root.children(recursive=True)]
     rss = cpu = 0.0
+    per_process: dict[str, dict[str, float]] = {}
     for proc in procs:
         try:
-            rss += harness.proc_status_kib(proc.pid)["VmRSS"]
+            kib = harness.proc_status_kib(proc.pid)["VmRSS"]
             times = proc.cpu_times()
-            cpu += times.user + times.system
+            label = f"{proc.pid} {' '.join(proc.cmdline())[:60]}"
         except (psutil.NoSuchProcess, FileNotFoundError, KeyError):
             continue
-    return {"rss_kib": rss, "cpu_s": cpu, "processes": len(procs)}
+        rss += kib
+        cpu += times.user + times.system
+        per_process[label] = {"rss_kib": kib, "cpu_s": times.user + times.system}
+    return {"rss_kib": rss, "cpu_s": cpu, "processes": len(procs), "per_process": per_process}
 
 
 def parse_db_time(text: str) -> float:
@@ -247,6 +252,7 @@ def run(args: argparse.Namespace) -> int:
             tasks = {pid: sim.task(pid) for pid in ids}
         finally:
             af.stop_all()
+            shutil.rmtree(tmp, ignore_errors=True)
 
     correct, latencies, wrong = 0, [], []
     for map_index, state, next_kwargs, updated_at in rows:
@@ -299,8 +305,25 @@ def run(args: argparse.Namespace) -> int:
             f"p50 {lat['p50']:.2f} s, max {lat['max']:.2f} s",
         ),
     ]
+    per_process = {
+        label: {
+            "cpu_s": usage["cpu_s"] - start_usage["per_process"].get(label, {}).get("cpu_s", 0.0),
+            "ms_per_poll": (
+                (usage["cpu_s"] - start_usage["per_process"].get(label, {}).get("cpu_s", 0.0))
+                / polls
+                * 1000
+                if polls
+                else None
+            ),
+            "rss_kib": usage["rss_kib"],
+        }
+        for label, usage in end_usage["per_process"].items()
+    }
+    for sample in samples:
+        sample.pop("per_process", None)
     figures = {
         "triggers": n,
+        "window_per_process": per_process,
         "generation_time_s": gen,
         "poll_interval_s": poll,
         "defer_setup": defer_info,

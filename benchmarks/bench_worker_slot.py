@@ -187,11 +187,11 @@ def main() -> int:
             f"{blocking['worker_s']:.2f} s of {gen:g} s",
         ),
     ]
+    saving = blocking["worker_s"] / deferrable["worker_s"] if deferrable["worker_s"] else 0.0
     headline = (
-        f"deferrable holds a worker {deferrable['worker_s']:.2f} s = {share:.2%} of a {gen:g} s "
-        f"generation (<= {TARGET_SHARE:.0%}); deferrable=False holds it {blocking['worker_s']:.1f} s "
-        f"= {blocking_share:.0%}; {deferrable['worker_s'] and blocking['worker_s'] / deferrable['worker_s']:.0f}x"
-        " less worker time"
+        f"deferrable holds a worker {deferrable['worker_s']:.2f} s = {share:.2%} of a "
+        f"{gen:g} s generation (<= {TARGET_SHARE:.0%}); deferrable=False holds it "
+        f"{blocking['worker_s']:.1f} s = {blocking_share:.0%}; {saving:.0f}x less worker time"
     )
     return harness.finish(
         NAME,
