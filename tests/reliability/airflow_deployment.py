@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -104,11 +105,15 @@ def deployment_env(home: Path, port: int, extra: dict[str, str]) -> dict[str, st
 
 
 def kill_task_process(ti_id: str, started_pids: list[int]) -> int:
-    """SIGKILL the task runner of task instance ``ti_id``; returns its pid.
+    """SIGKILL the process running task instance ``ti_id``'s code; returns its pid.
 
-    Only a descendant of a process this test started is considered: the runner's title
-    is ``airflow worker -- <ti id>`` (set by Airflow's task runner).
+    Only descendants of processes this test started are considered. Airflow's task
+    runner titles itself ``airflow worker -- <ti id>``; a forked process keeps its
+    parent's title until it sets its own, so when several match, the deepest one (the
+    one with no matching descendant) is the task runner itself.
     """
+    wanted = ti_id.replace("-", "").lower()
+    matches: list[psutil.Process] = []
     for root in started_pids:
         try:
             children = psutil.Process(root).children(recursive=True)
@@ -119,10 +124,22 @@ def kill_task_process(ti_id: str, started_pids: list[int]) -> int:
                 title = " ".join(proc.cmdline())
             except (psutil.NoSuchProcess, psutil.AccessDenied):
                 continue
-            if title.startswith("airflow worker --") and ti_id in title:
-                os.kill(proc.pid, signal.SIGKILL)
-                return proc.pid
-    raise LookupError(f"no running task process for task instance {ti_id}")
+            # SQLite keeps the UUID as 32 hex digits; the title shows it with dashes
+            if title.startswith("airflow worker --") and wanted in title.replace("-", ""):
+                matches.append(proc)
+    pids = {p.pid for p in matches}
+    leaves = [p for p in matches if not any(c.pid in pids for c in _children(p))]
+    if not leaves:
+        raise LookupError(f"no running task process for task instance {ti_id}")
+    os.kill(leaves[0].pid, signal.SIGKILL)
+    return leaves[0].pid
+
+
+def _children(proc: psutil.Process) -> list[psutil.Process]:
+    try:
+        return proc.children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
 
 
 def decrypted_trigger_kwargs(env: dict[str, str]) -> list[str]:
@@ -154,6 +171,8 @@ def task_logs(home: Path, dag_id: str) -> dict[tuple[int, int], str]:
     """Task log text per (map_index, attempt), from Airflow's log folder."""
     logs: dict[tuple[int, int], str] = {}
     for path in (home / "logs").rglob("attempt=*.log"):
+        if not re.fullmatch(r"attempt=\d+\.log", path.name):
+            continue  # trigger logs sit next to them as attempt=N.log.trigger.M.log
         parts = {p.split("=", 1)[0]: p.split("=", 1)[1] for p in path.parts if "=" in p}
         if parts.get("dag_id") != dag_id:
             continue
