@@ -43,6 +43,15 @@ class SeedanceError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    def about(self, prediction_id: str) -> SeedanceError:
+        """Name the prediction this error concerns, if it does not already; returns self."""
+        if self.prediction_id is None:
+            self.prediction_id = prediction_id
+            if prediction_id not in self.message:
+                self.message = f"prediction {prediction_id}: {self.message}"
+                self.args = (self.message,)
+        return self
+
 
 class InvalidRequestError(SeedanceError, ValueError):
     """A request parameter was rejected locally, before anything was sent or paid.

@@ -14,7 +14,7 @@ from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
-from .errors import APIError, GenerationTimeoutError, InvalidResponseError
+from .errors import APIError, GenerationTimeoutError, InvalidResponseError, SeedanceError
 from .media import UploadBlob, UploadSource, prepare_upload
 from .models import ImageToVideoRequest, Prediction, is_remote_image
 from .polling import PollSchedule
@@ -124,8 +124,13 @@ def submit_flow(
 def get_flow(
     base_url: str, prediction_id: str, result_url: str | None = None
 ) -> Generator[Effect, Any, Prediction]:
-    data = yield Call(result_request(base_url, prediction_id, result_url), "read")
-    return parse_prediction(data)
+    """Read one prediction; any error names it, so the caller can reconcile later."""
+    try:
+        data = yield Call(result_request(base_url, prediction_id, result_url), "read")
+        return parse_prediction(data)
+    except SeedanceError as exc:
+        exc.about(prediction_id)
+        raise
 
 
 def wait_flow(

@@ -174,3 +174,11 @@ def test_unknown_statuses_keep_polling() -> None:
         flows.wait_flow(BASE, "p1", clock=script.clock, timeout=60, poll_interval=1)
     )
     assert result.is_success
+
+
+def test_errors_while_reading_a_prediction_name_it() -> None:
+    script = Script([APIError("upstream broke", status_code=502)])
+    with pytest.raises(APIError) as info:
+        script.run(flows.wait_flow(BASE, "p1", clock=script.clock, timeout=60, poll_interval=1))
+    assert info.value.prediction_id == "p1"
+    assert str(info.value) == "prediction p1: upstream broke"
