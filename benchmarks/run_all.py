@@ -104,7 +104,9 @@ def render() -> str:
         )
     lines += [
         "",
-        "| # | benchmark | figure | measured | comparison | target | result | date |",
+        "Reproduce a row with `.venv/bin/python <script>` from the repository root.",
+        "",
+        "| # | script | figure | measured | comparison | target | result | date |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for issue, record in records:
@@ -115,7 +117,7 @@ def render() -> str:
                     _cell(x)
                     for x in (
                         issue,
-                        record["name"],
+                        f"`{record['command'].removeprefix('.venv/bin/python ')}`",
                         check["name"],
                         _value(check),
                         check.get("comparison", ""),

@@ -179,8 +179,9 @@ async def run_task(ctx: SimContext, task: Task, vin: VideoInput, failure_code: i
         except NotAnImage as exc:
             _fail(ctx, task, CODE_MEDIA_UNREACHABLE, f"The media is not a valid image: {exc}")
             return
-        await asyncio.sleep(max(0.0, deadline - time.monotonic()))
+        # Claim the render now: a sweep while the task waits for its deadline must keep it.
         task.output_file = path
+        await asyncio.sleep(max(0.0, deadline - time.monotonic()))
         task.outputs = [f"{ctx.base_url}/outputs/{task.id}.mp4"]
         task.status = "completed"
         _finish(ctx, task)
@@ -200,9 +201,9 @@ def sweep_expired(ctx: SimContext) -> int:
     retention = ctx.config.retention
     live: set[Path] = set()
     for task in ctx.state.tasks.values():
-        if task.output_file is None or task.completed_monotonic is None:
+        if task.output_file is None:
             continue
-        if now - task.completed_monotonic > retention:
+        if task.completed_monotonic is not None and now - task.completed_monotonic > retention:
             task.output_file = None  # expired: the output URL now answers 410
         else:
             live.add(task.output_file)
