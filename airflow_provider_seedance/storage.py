@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlsplit
 from airflow.providers.common.compat.sdk import ObjectStoragePath
 
 from shared_client import Prediction, SeedanceClient
+from shared_client.errors import InvalidRequestError
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,38 @@ def _local_folder(destination: Any) -> Path:
         return Path(destination.path)
     text = str(destination)
     return _file_uri_to_path(text) if _scheme(text) == "file" else Path(text)
+
+
+_DESTINATION_ALLOWED = (
+    "a writable local folder, a file:// URI, or an ObjectStoragePath URI (s3://, gs://, ...)"
+)
+
+
+def prepare_destination(destination: Any) -> None:
+    """Create the output folder and prove it writable *before* the generation is paid for.
+
+    A typo'd or read-only ``output_path`` would otherwise surface only after minutes of
+    billed generation; here it fails the try at once, naming the field.
+    """
+    try:
+        if _is_local(destination):
+            folder = _local_folder(destination)
+            folder.mkdir(parents=True, exist_ok=True)
+            if not os.access(folder, os.W_OK | os.X_OK):
+                raise PermissionError(f"no write permission on {folder}")
+            return
+        target = (
+            destination
+            if isinstance(destination, ObjectStoragePath)
+            else ObjectStoragePath(str(destination))
+        )
+        target.mkdir(parents=True, exist_ok=True)
+    except InvalidRequestError:
+        raise
+    except Exception as exc:  # OSError, fsspec/credential errors, bad URIs
+        raise InvalidRequestError(
+            "output_path", str(destination), _DESTINATION_ALLOWED, reason=f"unusable ({exc}):"
+        ) from exc
 
 
 def write_videos(client: SeedanceClient, prediction: Prediction, destination: Any) -> list[str]:

@@ -17,7 +17,13 @@ from . import flows
 from .errors import AuthenticationError
 from .flows import Effect, OnUpdate, PostMultipart
 from .models import Prediction
-from .protocol import DEFAULT_BASE_URL, RequestSpec, normalise_base_url, same_origin
+from .protocol import (
+    DEFAULT_BASE_URL,
+    MAX_REDIRECTS,
+    RequestSpec,
+    normalise_base_url,
+    same_origin,
+)
 from .retry import RetryPolicy
 
 T = TypeVar("T")
@@ -74,7 +80,7 @@ class ClientConfig:
             "timeout": timeout if timeout is not None else _DEFAULT_TIMEOUT,
             "verify": verify,
             "follow_redirects": True,
-            "max_redirects": 5,
+            "max_redirects": MAX_REDIRECTS,
             "headers": {"User-Agent": _USER_AGENT},
             "limits": httpx.Limits(
                 max_connections=max_connections, max_keepalive_connections=max_connections

@@ -164,7 +164,7 @@ class AsyncSeedanceClient(ClientConfig):
                 **extra,
             ) as response:
                 body = await _aread_capped(response.aiter_bytes())
-        except httpx.TransportError as exc:
+        except httpx.RequestError as exc:
             raise transport_failure(exc, spec) from exc
         return interpret_response(
             response.status_code, response.headers, body, purpose=spec.purpose
@@ -176,7 +176,7 @@ class AsyncSeedanceClient(ClientConfig):
             response = await self._http.put(
                 effect.url, content=_achunks(effect.blob.chunks()), headers=headers, auth=_NO_AUTH
             )
-        except httpx.TransportError as exc:
+        except httpx.RequestError as exc:
             raise transport_failure(exc, spec) from exc
         if response.status_code >= 400:
             interpret_response(
@@ -198,7 +198,7 @@ class AsyncSeedanceClient(ClientConfig):
                 part.begin(response.status_code, response.headers, error_body)
                 async for chunk in response.aiter_raw():
                     part.write(chunk)
-        except httpx.TransportError as exc:
+        except httpx.RequestError as exc:
             raise transport_failure(exc, spec) from exc
         part.end_of_body()
 

@@ -164,7 +164,7 @@ class SeedanceClient(ClientConfig):
                 **extra,
             ) as response:
                 body = _read_capped(response.iter_bytes())
-        except httpx.TransportError as exc:
+        except httpx.RequestError as exc:
             raise transport_failure(exc, spec) from exc
         return interpret_response(
             response.status_code, response.headers, body, purpose=spec.purpose
@@ -176,7 +176,7 @@ class SeedanceClient(ClientConfig):
             response = self._http.put(
                 effect.url, content=effect.blob.chunks(), headers=headers, auth=_NO_AUTH
             )
-        except httpx.TransportError as exc:
+        except httpx.RequestError as exc:
             raise transport_failure(exc, spec) from exc
         if response.status_code >= 400:
             interpret_response(
@@ -198,7 +198,7 @@ class SeedanceClient(ClientConfig):
                 part.begin(response.status_code, response.headers, error_body)
                 for chunk in response.iter_raw():
                     part.write(chunk)
-        except httpx.TransportError as exc:
+        except httpx.RequestError as exc:
             raise transport_failure(exc, spec) from exc
         part.end_of_body()
 

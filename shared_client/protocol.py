@@ -22,6 +22,7 @@ from .errors import (
     APIError,
     AuthenticationError,
     GenerationFailedError,
+    InvalidRequestError,
     InvalidResponseError,
     RateLimitError,
     SeedanceError,
@@ -50,9 +51,11 @@ __all__ = [
 DEFAULT_BASE_URL = "https://api.wavespeed.ai"
 #: JSON envelopes larger than this are refused: a result is a few kilobytes.
 MAX_ENVELOPE_BYTES = 8 * 1024 * 1024
+#: Redirects followed before giving up (outputs may sit behind a CDN hop or two).
+MAX_REDIRECTS = 5
 _EXCERPT_CHARS = 300
 # Transport failures that happen before a single byte of the request left this host.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 RetryKind = Literal["read", "submit", "none"]
 
@@ -75,9 +78,8 @@ def normalise_base_url(base_url: str) -> str:
     """Validate and strip the base URL; only http(s) with a host is accepted."""
     parts = urlsplit(base_url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(
-            f"base_url must be an http(s) URL with a host, such as {DEFAULT_BASE_URL}; "
-            f"got {base_url!r}"
+        raise InvalidRequestError(
+            "base_url", base_url, f"an http(s) URL with a host, such as {DEFAULT_BASE_URL}"
         )
     return base_url.strip().rstrip("/")
 
@@ -261,14 +263,27 @@ def check_outcome(prediction: Prediction) -> Prediction:
     return prediction
 
 
-def transport_failure(exc: httpx.TransportError, spec: RequestSpec) -> ServiceUnreachableError:
-    """Describe a failure with no HTTP response, and whether the request may have been sent."""
+def transport_failure(exc: httpx.RequestError, spec: RequestSpec) -> APIError:
+    """Describe a failure with no usable HTTP response.
+
+    Transport faults say whether the request may have been sent (that decides whether a
+    submit may be retried). Redirect loops and redirects to a non-http(s) URL are refused
+    outright: they are the server's doing and asking again will not change them.
+    """
+    host = urlsplit(spec.url).netloc
+    if isinstance(exc, httpx.TooManyRedirects):
+        return APIError(
+            f"{spec.purpose}: more than {MAX_REDIRECTS} redirects from {host} (a redirect loop?); "
+            "refused"
+        )
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        return APIError(
+            f"{spec.purpose}: {host} redirected to a URL that is not http(s) ({exc}); refused"
+        )
     sent = not isinstance(exc, _NOT_SENT)
     kind = type(exc).__name__
-    host = urlsplit(spec.url).netloc
-    detail = str(exc) or kind
     return ServiceUnreachableError(
-        f"{spec.purpose}: no response from {host} ({kind}: {detail}). "
+        f"{spec.purpose}: no response from {host} ({kind}: {exc or kind}). "
         "Check the base URL and the network; the service may be down.",
         request_sent=sent,
     )

@@ -23,7 +23,7 @@ from airflow_provider_seedance.results import (
     raise_for_event,
     result_dict,
 )
-from airflow_provider_seedance.storage import resolve_image, write_videos
+from airflow_provider_seedance.storage import prepare_destination, resolve_image, write_videos
 from airflow_provider_seedance.triggers.seedance import SeedancePredictionTrigger
 from shared_client import ImageToVideoRequest, Prediction, SeedanceClient
 from shared_client.errors import (
@@ -171,6 +171,8 @@ class SeedanceImageToVideoOperator(BaseOperator):
     def execute(self, context: Any) -> dict[str, Any]:
         """Validate, reattach or submit, then defer (or poll here if not deferrable)."""
         request = self.build_request()  # before anything is uploaded or paid
+        if self.output_path:
+            prepare_destination(self.output_path)
         ledger = ledger_for(context, enabled=self.reattach_on_retry)
         deadline = time.time() + float(self.timeout)
         with self.hook.get_conn() as client:

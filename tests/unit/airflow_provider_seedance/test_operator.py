@@ -75,6 +75,30 @@ def test_bad_rendered_value_fails_before_any_request(
     assert stats["submissions"] == 0 and stats.get("uploads", 0) == 0
 
 
+def test_unusable_output_path_fails_before_anything_is_paid(
+    sim: Any, wavespeed_conn: str, context: dict[str, Any], product_image: Path, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    op = make_op(image=str(product_image), output_path=str(blocker / "videos"))
+    with pytest.raises(InvalidRequestError) as info:
+        op.execute(context)
+    assert info.value.field == "output_path"
+    assert "allowed:" in str(info.value)
+    stats = sim.stats()
+    assert stats["submissions"] == 0 and stats.get("uploads", 0) == 0
+
+
+def test_output_path_is_created_before_submitting(
+    sim: Any, wavespeed_conn: str, context: dict[str, Any], product_image: Path, tmp_path: Path
+) -> None:
+    sim.set_generation_time(30.0)
+    folder = tmp_path / "new" / "videos"
+    with pytest.raises(TaskDeferred):
+        make_op(image=str(product_image), output_path=str(folder)).execute(context)
+    assert folder.is_dir()
+
+
 def test_templated_fields_render_from_context(product_image: Path) -> None:
     op = make_op(
         prompt="launch clip for {{ ds }}",

@@ -218,6 +218,7 @@ def spec() -> p.RequestSpec:
         (httpx.ConnectError("refused"), False),
         (httpx.ConnectTimeout("slow connect"), False),
         (httpx.PoolTimeout("pool"), False),
+        (httpx.WriteTimeout("write"), True),
         (httpx.ReadTimeout("read"), True),
         (httpx.RemoteProtocolError("reset"), True),
         (httpx.WriteError("broken pipe"), True),
@@ -262,8 +263,27 @@ def test_fingerprints_are_stable_and_content_sensitive() -> None:
 
 @pytest.mark.parametrize("url", ["ftp://x", "api.wavespeed.ai", "http://", ""])
 def test_base_url_must_be_http_with_a_host(url: str) -> None:
-    with pytest.raises(ValueError, match="base_url"):
+    from shared_client import InvalidRequestError
+
+    with pytest.raises(InvalidRequestError, match="base_url") as info:
         p.normalise_base_url(url)
+    assert info.value.field == "base_url"
+
+
+@pytest.mark.parametrize(
+    ("exc", "fragment"),
+    [
+        (httpx.TooManyRedirects("loop"), "redirect loop"),
+        (httpx.UnsupportedProtocol("file"), "not http(s)"),
+    ],
+)
+def test_bad_redirects_are_refused_not_retried(exc: httpx.RequestError, fragment: str) -> None:
+    err = p.transport_failure(exc, spec())
+    assert type(err) is APIError
+    assert fragment in str(err)
+    assert not p.is_retryable_read(err)
+    assert not p.is_safe_to_resubmit(err)
+    assert isinstance(p.submit_failure(err, spec(), started_at=0), SubmissionUncertainError)
 
 
 def test_same_origin_compares_scheme_host_and_port() -> None:
