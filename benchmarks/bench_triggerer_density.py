@@ -316,6 +316,7 @@ def run(args: argparse.Namespace) -> int:
                 else None
             ),
             "rss_kib": usage["rss_kib"],
+            "idle_rss_kib": idle[-1]["per_process"].get(label, {}).get("rss_kib"),
         }
         for label, usage in end_usage["per_process"].items()
     }
