@@ -83,10 +83,6 @@ class GenerationInputs:
         ``seed`` is not sent: the Seedance 2.0 image-to-video API takes none. It is the
         re-run control (part of the cache key), as in ComfyUI's own API nodes.
         """
-        if not isinstance(self.prompt, str) or not self.prompt.strip():
-            raise NodeInputError(
-                "prompt: is empty. Describe the scene, action, camera movement and mood."
-            )
         aspect = None if self.aspect_ratio == AUTO_ASPECT_RATIO else self.aspect_ratio
         try:
             return ImageToVideoRequest(
