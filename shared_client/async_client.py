@@ -20,7 +20,7 @@ from tenacity import AsyncRetrying
 from . import flows
 from ._base import _NO_AUTH, ClientConfig, T, _multipart
 from .download import DownloadTarget, PartialFile, plan_download, plan_downloads
-from .errors import SeedanceError
+from .errors import SeedanceError, SubmissionUncertainError
 from .flows import Call, Effect, OnUpdate, PutUpload, Sleep
 from .media import UploadSource
 from .models import ImageToVideoRequest, Prediction
@@ -50,9 +50,16 @@ class AsyncSeedanceClient(ClientConfig):
         self._http = httpx.AsyncClient(**self._httpx_options)
 
     async def submit(
-        self, request: ImageToVideoRequest, *, webhook: str | None = None
+        self,
+        request: ImageToVideoRequest,
+        *,
+        webhook: str | None = None,
+        reconcile: bool = True,
     ) -> Prediction:
-        return await self._run(flows.submit_flow(self.base_url, request, webhook=webhook))
+        """Upload local images, then send one submit POST; never resent on ambiguity."""
+        return await self._run(
+            flows.submit_flow(self.base_url, request, webhook=webhook, reconcile=reconcile)
+        )
 
     async def get_prediction(
         self, prediction_id: str, *, result_url: str | None = None
@@ -78,6 +85,11 @@ class AsyncSeedanceClient(ClientConfig):
     async def generate(self, request: ImageToVideoRequest, **wait_options: Any) -> Prediction:
         prediction = await self.submit(request)
         return await self.wait(prediction.id, result_url=prediction.result_url, **wait_options)
+
+    async def find_submission(self, error: SubmissionUncertainError) -> Prediction | None:
+        """The task an uncertain submit created, matched exactly by body fingerprint in the
+        API's history; ``None`` when there is none (or the history cannot prove it)."""
+        return await self._run(flows.find_submission_flow(self.base_url, error))
 
     async def upload(self, source: UploadSource) -> str:
         return await self._run(flows.upload_flow(self.base_url, source))

@@ -23,7 +23,7 @@ from . import flows
 from ._base import _NO_AUTH, ClientConfig, T, _multipart
 from .async_client import AsyncSeedanceClient
 from .download import DownloadTarget, PartialFile, plan_download, plan_downloads
-from .errors import SeedanceError
+from .errors import SeedanceError, SubmissionUncertainError
 from .flows import Call, Effect, OnUpdate, PutUpload, Sleep
 from .media import UploadSource
 from .models import ImageToVideoRequest, Prediction
@@ -49,9 +49,17 @@ class SeedanceClient(ClientConfig):
         self._http = httpx.Client(**self._httpx_options)
 
     # -- public API -------------------------------------------------------------------
-    def submit(self, request: ImageToVideoRequest, *, webhook: str | None = None) -> Prediction:
+    def submit(
+        self,
+        request: ImageToVideoRequest,
+        *,
+        webhook: str | None = None,
+        reconcile: bool = True,
+    ) -> Prediction:
         """Upload local images, then send one submit POST; never resent on ambiguity."""
-        return self._run(flows.submit_flow(self.base_url, request, webhook=webhook))
+        return self._run(
+            flows.submit_flow(self.base_url, request, webhook=webhook, reconcile=reconcile)
+        )
 
     def get_prediction(self, prediction_id: str, *, result_url: str | None = None) -> Prediction:
         return self._run(flows.get_flow(self.base_url, prediction_id, result_url))
@@ -77,6 +85,11 @@ class SeedanceClient(ClientConfig):
         """Submit and wait; raises on a failed generation and on timeout."""
         prediction = self.submit(request)
         return self.wait(prediction.id, result_url=prediction.result_url, **wait_options)
+
+    def find_submission(self, error: SubmissionUncertainError) -> Prediction | None:
+        """The task an uncertain submit created, matched exactly by body fingerprint in the
+        API's history; ``None`` when there is none (or the history cannot prove it)."""
+        return self._run(flows.find_submission_flow(self.base_url, error))
 
     def upload(self, source: UploadSource) -> str:
         """Upload a path, bytes or binary file; returns a URL usable as ``image``."""

@@ -14,15 +14,24 @@ from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
-from .errors import APIError, GenerationTimeoutError, InvalidResponseError, SeedanceError
+from .errors import (
+    APIError,
+    GenerationTimeoutError,
+    InvalidResponseError,
+    SeedanceError,
+    SubmissionUncertainError,
+)
 from .media import UploadBlob, UploadSource, prepare_upload
 from .models import ImageToVideoRequest, Prediction, is_remote_image
 from .polling import PollSchedule
 from .protocol import (
+    HISTORY_PAGE_SIZE,
     RequestSpec,
     RetryKind,
     binary_upload_request,
     check_outcome,
+    history_request,
+    match_submission,
     parse_prediction,
     result_request,
     submit_request,
@@ -105,9 +114,18 @@ def upload_flow(base_url: str, source: UploadSource | UploadBlob) -> Generator[E
 
 
 def submit_flow(
-    base_url: str, request: ImageToVideoRequest, *, webhook: str | None = None
+    base_url: str,
+    request: ImageToVideoRequest,
+    *,
+    webhook: str | None = None,
+    reconcile: bool = True,
 ) -> Generator[Effect, Any, Prediction]:
-    """Upload local images, then send exactly one submit POST."""
+    """Upload local images, then send exactly one submit POST.
+
+    If the POST's answer is lost after it was sent, the POST is never resent; with
+    ``reconcile`` the model's history is searched for the task by exact body fingerprint,
+    and only if none is found does :class:`SubmissionUncertainError` reach the caller.
+    """
     image_urls: dict[str, str] = {}
     for field_name, source in request.image_inputs().items():
         if is_remote_image(source):
@@ -115,7 +133,15 @@ def submit_flow(
         else:
             image_urls[field_name] = yield from upload_flow(base_url, source)
     body = request.to_body(image_urls)
-    data = yield Call(submit_request(base_url, request.model, body, webhook=webhook), "submit")
+    try:
+        data = yield Call(submit_request(base_url, request.model, body, webhook=webhook), "submit")
+    except SubmissionUncertainError as uncertain:
+        if not reconcile:
+            raise
+        found = yield from _reconcile(base_url, uncertain)
+        if found is None:
+            raise
+        return found
     prediction = parse_prediction(data)
     logger.info("submitted prediction %s (%s)", prediction.id, request.model)
     return prediction
@@ -167,6 +193,38 @@ def wait_flow(
                 timeout=timeout,
             )
         yield Sleep(delay)
+
+
+def find_submission_flow(
+    base_url: str, error: SubmissionUncertainError, *, max_pages: int = 5, slack: float = 120.0
+) -> Generator[Effect, Any, Prediction | None]:
+    """Look for the task an uncertain submit may have created, by exact body fingerprint.
+
+    Searches the model's history from ``slack`` seconds before the submit; returns the
+    prediction when one's recorded input is exactly the body that was sent, else None.
+    """
+    for page in range(1, max_pages + 1):
+        spec = history_request(base_url, error.model, error.submitted_at - slack, page)
+        data = yield Call(spec, "read")
+        items = data.get("items")
+        found = match_submission(items, error.model, error.fingerprint)
+        if found is not None:
+            prediction = parse_prediction(found)
+            logger.warning("uncertain submit reconciled: it created prediction %s", prediction.id)
+            return prediction
+        if not isinstance(items, list) or len(items) < HISTORY_PAGE_SIZE:
+            return None
+    return None
+
+
+def _reconcile(
+    base_url: str, uncertain: SubmissionUncertainError
+) -> Generator[Effect, Any, Prediction | None]:
+    try:
+        return (yield from find_submission_flow(base_url, uncertain))
+    except SeedanceError as exc:
+        logger.warning("could not search the history for the uncertain submit: %s", exc)
+        return None
 
 
 def _download_url(data: Mapping[str, Any]) -> str:

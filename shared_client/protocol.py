@@ -53,6 +53,8 @@ DEFAULT_BASE_URL = "https://api.wavespeed.ai"
 MAX_ENVELOPE_BYTES = 8 * 1024 * 1024
 #: Redirects followed before giving up (outputs may sit behind a CDN hop or two).
 MAX_REDIRECTS = 5
+#: The history endpoint's largest page.
+HISTORY_PAGE_SIZE = 100
 _EXCERPT_CHARS = 300
 # Transport failures that happen before a single byte of the request left this host.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -122,6 +124,30 @@ def upload_ticket_request(
 
 def binary_upload_request(base_url: str) -> RequestSpec:
     return RequestSpec("POST", f"{base_url}/api/v3/media/upload/binary", purpose="upload")
+
+
+def history_request(base_url: str, model: str, created_after: float, page: int) -> RequestSpec:
+    """One page of the prediction history (last 7 days), newest first, for one model."""
+    after = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(created_after))
+    body = {"page": page, "page_size": HISTORY_PAGE_SIZE, "model": model, "created_after": after}
+    return RequestSpec("POST", f"{base_url}/api/v3/predictions", json=body, purpose="history")
+
+
+def match_submission(items: Any, model: str, fingerprint: str) -> Mapping[str, Any] | None:
+    """The history item whose recorded ``input`` is exactly the body that was sent.
+
+    Only an exact fingerprint match counts: a prediction of the same model created at
+    the same time by another caller must never be mistaken for ours. Items without an
+    ``input`` cannot be matched (and are not guessed at).
+    """
+    if not isinstance(items, list):
+        return None
+    for item in items:
+        if not isinstance(item, dict) or not isinstance(item.get("input"), dict):
+            continue
+        if body_fingerprint(model, item["input"]) == fingerprint:
+            return item
+    return None
 
 
 def body_fingerprint(model: str, body: Mapping[str, Any]) -> str:

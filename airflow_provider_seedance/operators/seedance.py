@@ -227,7 +227,8 @@ class SeedanceImageToVideoOperator(BaseOperator):
         try:
             prediction = client.submit(request)
         except SubmissionUncertainError as err:
-            # A task may exist and be billed; an automatic retry could pay twice.
+            # The client already searched the history for the task (exact body match) and
+            # found none it could prove ours; resubmitting could pay twice.
             raise AirflowFailException(
                 f"{err} Not retried automatically: check the WaveSpeed dashboard/history for "
                 f"model {err.model} after {err.submitted_at:.0f} (request fingerprint "

@@ -192,7 +192,9 @@ async def history(request: web.Request) -> web.Response:
     window = items[(page - 1) * size : page * size]
     return envelopes.ok(
         {
-            "items": [t.to_data(ctx.base_url) for t in window],
+            # Each item carries its `input`, as webhook bodies do, so clients can
+            # reconcile an uncertain submit by exact body fingerprint.
+            "items": [{**t.to_data(ctx.base_url), "input": t.input} for t in window],
             "page": page,
             "page_size": size,
             "total": len(items),

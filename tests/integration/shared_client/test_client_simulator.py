@@ -91,11 +91,44 @@ async def test_an_ambiguous_submit_sends_exactly_one_post_and_says_so(
     sim.set_faults(ambiguous_submit=1.0)
     client = driver_factory(sim.base_url)
     with pytest.raises(SubmissionUncertainError) as info:
-        await client.submit(ImageToVideoRequest(prompt="x", image=f"{sim.base_url}/nothing.png"))
+        await client.submit(
+            ImageToVideoRequest(prompt="x", image=f"{sim.base_url}/nothing.png"), reconcile=False
+        )
     assert "NOT resent" in str(info.value)
     stats = sim.stats()
     assert stats["submissions"] == 1
     assert list(stats["submissions_by_fingerprint"].values()) == [1]
+    assert list(stats["submissions_by_fingerprint"]) == [info.value.fingerprint]
+
+
+async def test_an_uncertain_submit_is_reconciled_from_the_history_without_paying_again(
+    sim: Simulator, driver_factory: Any, png_bytes: bytes
+) -> None:
+    sim.set_faults(ambiguous_submit=1.0)
+    client = driver_factory(sim.base_url)
+    with pytest.raises(SubmissionUncertainError) as info:
+        await client.submit(
+            ImageToVideoRequest(prompt="reconcile me", image=png_bytes), reconcile=False
+        )
+    sim.set_faults()
+    found = await client.find_submission(info.value)
+    assert found is not None
+    assert sim.task(found.id) is not None
+    done = await client.wait(found.id, poll_interval=0.1, timeout=30)
+    assert done.is_success
+    assert sim.stats()["submissions"] == 1
+
+
+async def test_submit_reconciles_a_lost_answer_by_itself(
+    sim: Simulator, driver_factory: Any, png_bytes: bytes
+) -> None:
+    sim.set_faults(ambiguous_submit=1.0)
+    client = driver_factory(sim.base_url)
+    prediction = await client.submit(ImageToVideoRequest(prompt="lost answer", image=png_bytes))
+    assert sim.task(prediction.id) is not None
+    stats = sim.stats()
+    assert stats["submissions"] == 1
+    assert stats["responses_by_status"].get("502") == 1
 
 
 async def test_a_bad_key_fails_at_once_without_retrying(

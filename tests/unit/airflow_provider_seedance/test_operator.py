@@ -99,6 +99,19 @@ def test_output_path_is_created_before_submitting(
     assert folder.is_dir()
 
 
+def test_a_lost_submit_answer_is_reconciled_and_followed_not_paid_again(
+    sim: Any, wavespeed_conn: str, context: dict[str, Any], product_image: Path
+) -> None:
+    sim.set_generation_time(30.0)
+    sim.set_faults(ambiguous_submit=1.0)
+    with pytest.raises(TaskDeferred) as info:
+        make_op(image=str(product_image)).execute(context)
+    pid = context["ti"].xcom["prediction_id"]
+    assert info.value.trigger.prediction_id == pid
+    assert sim.task(pid) is not None
+    assert sim.stats()["submissions"] == 1
+
+
 def test_templated_fields_render_from_context(product_image: Path) -> None:
     op = make_op(
         prompt="launch clip for {{ ds }}",

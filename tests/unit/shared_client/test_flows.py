@@ -182,3 +182,61 @@ def test_errors_while_reading_a_prediction_name_it() -> None:
         script.run(flows.wait_flow(BASE, "p1", clock=script.clock, timeout=60, poll_interval=1))
     assert info.value.prediction_id == "p1"
     assert str(info.value) == "prediction p1: upstream broke"
+
+
+def uncertain() -> Any:
+    from shared_client import SubmissionUncertainError
+    from shared_client.protocol import body_fingerprint
+
+    model = "bytedance/seedance-2.0-mini/image-to-video"
+    body = {"prompt": "x"}
+    return SubmissionUncertainError(
+        "lost", model=model, fingerprint=body_fingerprint(model, body), submitted_at=1e9
+    ), body
+
+
+def test_find_submission_pages_until_the_exact_match() -> None:
+    error, body = uncertain()
+    page1 = {"items": [{"id": f"other{i}", "input": {"prompt": str(i)}} for i in range(100)]}
+    page2 = {"items": [{"id": "mine", "status": "processing", "input": body}]}
+    script = Script([page1, page2])
+    found = script.run(flows.find_submission_flow(BASE, error))
+    assert found is not None and found.id == "mine"
+    pages = [e.request.json["page"] for e in script.effects if isinstance(e, flows.Call)]
+    assert pages == [1, 2]
+
+
+def test_find_submission_returns_none_rather_than_guessing() -> None:
+    error, _ = uncertain()
+    script = Script([{"items": [{"id": "same-model-same-time", "status": "processing"}]}])
+    assert script.run(flows.find_submission_flow(BASE, error)) is None
+
+
+def test_submit_adopts_the_task_an_uncertain_post_created_and_never_resends() -> None:
+    from shared_client.protocol import body_fingerprint, submit_request
+
+    request = ImageToVideoRequest(prompt="x", image="https://cdn/x.png")
+    body = request.to_body({"image": "https://cdn/x.png"})
+    spec = submit_request(BASE, request.model, body)
+    from shared_client.protocol import submit_failure
+
+    lost = submit_failure(APIError("bad gateway", status_code=502), spec, started_at=1e9)
+    history = {"items": [{"id": "created", "status": "processing", "input": body}]}
+    script = Script([lost, history])
+    prediction = script.run(flows.submit_flow(BASE, request))
+    assert prediction.id == "created"
+    posts = [e for e in script.effects if isinstance(e, flows.Call) and e.retry == "submit"]
+    assert len(posts) == 1
+    assert body_fingerprint(request.model, body) == lost.fingerprint
+
+
+def test_submit_raises_the_uncertainty_when_the_history_cannot_prove_it() -> None:
+    from shared_client import SubmissionUncertainError
+    from shared_client.protocol import submit_failure, submit_request
+
+    request = ImageToVideoRequest(prompt="x", image="https://cdn/x.png")
+    spec = submit_request(BASE, request.model, request.to_body({"image": "https://cdn/x.png"}))
+    lost = submit_failure(APIError("bad gateway", status_code=502), spec, started_at=1e9)
+    script = Script([lost, APIError("history unavailable", status_code=503)])
+    with pytest.raises(SubmissionUncertainError):
+        script.run(flows.submit_flow(BASE, request))

@@ -291,3 +291,26 @@ def test_same_origin_compares_scheme_host_and_port() -> None:
     assert not p.same_origin("http://api.wavespeed.ai/x", BASE)
     assert not p.same_origin("https://api.wavespeed.ai:8443/x", BASE)
     assert not p.same_origin("https://cdn.wavespeed.ai/x", BASE)
+
+
+def test_history_matching_is_exact_by_body_fingerprint() -> None:
+    model = "bytedance/seedance-2.0-mini/image-to-video"
+    body = {"prompt": "x", "image": "https://cdn/x.png", "duration": 5}
+    fingerprint = p.body_fingerprint(model, body)
+    ours = {"id": "ours", "status": "processing", "input": dict(body)}
+    twin = {"id": "twin", "status": "processing", "input": {**body, "duration": 6}}
+    blind = {"id": "blind", "status": "processing"}
+    assert p.match_submission([twin, blind, ours], model, fingerprint) is ours
+    assert p.match_submission([twin, blind], model, fingerprint) is None
+    assert p.match_submission("garbage", model, fingerprint) is None
+
+
+def test_history_request_asks_for_one_model_after_a_time() -> None:
+    spec = p.history_request(BASE, "m/f/t", 1_700_000_000.0, 2)
+    assert spec.method == "POST" and spec.url == f"{BASE}/api/v3/predictions"
+    assert spec.json == {
+        "page": 2,
+        "page_size": 100,
+        "model": "m/f/t",
+        "created_after": "2023-11-14T22:13:20Z",
+    }
