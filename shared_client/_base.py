@@ -98,6 +98,7 @@ class ClientConfig:
         on_update: OnUpdate | None,
         raise_on_failure: bool,
         result_url: str | None,
+        first_poll_after: float = 0.0,
     ) -> Generator[Effect, Any, Prediction]:
         return flows.wait_flow(
             self.base_url,
@@ -108,6 +109,7 @@ class ClientConfig:
             on_update=on_update,
             raise_on_failure=raise_on_failure,
             result_url=result_url,
+            first_poll_after=first_poll_after,
         )
 
     @staticmethod

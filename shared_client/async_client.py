@@ -28,6 +28,7 @@ from .polling import DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT
 from .protocol import (
     MAX_ENVELOPE_BYTES,
     RequestSpec,
+    check_outcome,
     interpret_response,
     submit_failure,
     transport_failure,
@@ -75,15 +76,28 @@ class AsyncSeedanceClient(ClientConfig):
         on_update: OnUpdate | None = None,
         raise_on_failure: bool = True,
         result_url: str | None = None,
+        first_poll_after: float = 0.0,
     ) -> Prediction:
         return await self._run(
             self._wait_flow(
-                prediction_id, timeout, poll_interval, on_update, raise_on_failure, result_url
+                prediction_id,
+                timeout,
+                poll_interval,
+                on_update,
+                raise_on_failure,
+                result_url,
+                first_poll_after,
             )
         )
 
     async def generate(self, request: ImageToVideoRequest, **wait_options: Any) -> Prediction:
         prediction = await self.submit(request)
+        if prediction.is_terminal:  # sync mode, or a reconciled task that already finished
+            return check_outcome(prediction)
+        # The submit just said "created": the first status read can wait one interval.
+        wait_options.setdefault(
+            "first_poll_after", wait_options.get("poll_interval", DEFAULT_POLL_INTERVAL)
+        )
         return await self.wait(prediction.id, result_url=prediction.result_url, **wait_options)
 
     async def find_submission(self, error: SubmissionUncertainError) -> Prediction | None:

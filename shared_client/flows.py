@@ -169,11 +169,20 @@ def wait_flow(
     on_update: OnUpdate | None = None,
     raise_on_failure: bool = True,
     result_url: str | None = None,
+    first_poll_after: float = 0.0,
 ) -> Generator[Effect, Any, Prediction]:
-    """Poll until the prediction is terminal or the wall-clock ``timeout`` passes."""
+    """Poll until the prediction is terminal or the wall-clock ``timeout`` passes.
+
+    Polls keep a fixed cadence: the time a status read takes counts towards the next
+    interval, so slow answers do not push every later poll back. ``first_poll_after``
+    skips the pointless read right after a submit (which already said ``created``).
+    """
     schedule = PollSchedule.starting_now(clock(), poll_interval=poll_interval, timeout=timeout)
     last_status = None
+    if first_poll_after > 0:
+        yield Sleep(min(first_poll_after, timeout))
     while True:
+        poll_started = clock()
         prediction = yield from get_flow(base_url, prediction_id, result_url)
         result_url = prediction.result_url or result_url
         if prediction.status is not last_status:
@@ -183,7 +192,8 @@ def wait_flow(
                 on_update(prediction)
         if prediction.is_terminal:
             return check_outcome(prediction) if raise_on_failure else prediction
-        delay = schedule.next_delay(clock())
+        now = clock()
+        delay = schedule.next_delay(now)
         if delay is None:
             raise GenerationTimeoutError(
                 f"prediction {prediction_id} still {prediction.status.value} after {timeout:g} s; "
@@ -192,7 +202,7 @@ def wait_flow(
                 last_status=prediction.status.value,
                 timeout=timeout,
             )
-        yield Sleep(delay)
+        yield Sleep(max(0.0, delay - (now - poll_started)))
 
 
 def find_submission_flow(

@@ -22,8 +22,9 @@ BASE = "http://api.test"
 class Script:
     """Answers each effect from a list of replies (a value, or an exception to throw in)."""
 
-    def __init__(self, replies: list[Any]) -> None:
+    def __init__(self, replies: list[Any], read_seconds: float = 0.0) -> None:
         self.replies = list(replies)
+        self.read_seconds = read_seconds
         self.effects: list[flows.Effect] = []
         self.now = 0.0
 
@@ -46,6 +47,7 @@ class Script:
             if isinstance(effect, flows.PutUpload):
                 continue
             answer = self.replies.pop(0)
+            self.now += self.read_seconds
             if isinstance(answer, BaseException):
                 error = answer
             else:
@@ -240,3 +242,21 @@ def test_submit_raises_the_uncertainty_when_the_history_cannot_prove_it() -> Non
     script = Script([lost, APIError("history unavailable", status_code=503)])
     with pytest.raises(SubmissionUncertainError):
         script.run(flows.submit_flow(BASE, request))
+
+
+def test_polls_keep_a_fixed_cadence_when_reads_are_slow() -> None:
+    script = Script([pred("processing")] * 3 + [pred("completed", outputs=["u"])], read_seconds=1.5)
+    script.run(flows.wait_flow(BASE, "p1", clock=script.clock, timeout=60, poll_interval=5))
+    sleeps = [e.seconds for e in script.effects if isinstance(e, flows.Sleep)]
+    assert sleeps == [3.5, 3.5, 3.5]  # 1.5 s read + 3.5 s sleep = one poll every 5 s
+
+
+def test_the_first_poll_can_wait_one_interval() -> None:
+    script = Script([pred("completed", outputs=["u"])])
+    script.run(
+        flows.wait_flow(
+            BASE, "p1", clock=script.clock, timeout=60, poll_interval=5, first_poll_after=5
+        )
+    )
+    assert isinstance(script.effects[0], flows.Sleep) and script.effects[0].seconds == 5
+    assert isinstance(script.effects[1], flows.Call)
