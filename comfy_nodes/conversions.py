@@ -18,6 +18,7 @@ import numpy as np
 from PIL import Image
 
 from .errors import NodeInputError
+from .png import encode_png
 
 if TYPE_CHECKING:  # torch is only imported when a conversion actually runs
     import torch
@@ -62,14 +63,7 @@ def first_image_as_png(image: torch.Tensor, *, field: str = "image") -> bytes:
     if channels not in (1, 3, 4):
         raise ImageInputError(f"{field}: expected 1, 3 or 4 channels, got {channels}")
     pixels = np.clip(np.rint(frame * 255.0), 0, 255).astype(np.uint8)
-    if channels == 1:
-        pil = Image.fromarray(pixels[..., 0], mode="L")
-    else:
-        pil = Image.fromarray(pixels, mode="RGB" if channels == 3 else "RGBA")
-    buffer = io.BytesIO()
-    # Fixed settings keep the bytes (and so the request fingerprint) deterministic.
-    pil.save(buffer, format="PNG", compress_level=4)
-    return buffer.getvalue()
+    return encode_png(np.ascontiguousarray(pixels))
 
 
 def png_to_tensor(data: bytes) -> torch.Tensor:
