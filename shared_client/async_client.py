@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 import time
 from collections.abc import AsyncIterator, Generator, Iterator
 from pathlib import Path
@@ -19,7 +20,7 @@ from tenacity import AsyncRetrying
 
 from . import flows
 from ._base import _NO_AUTH, ClientConfig, T, _multipart
-from .download import DownloadTarget, PartialFile, plan_download, plan_downloads
+from .download import DownloadTarget, fetch, plan_download, plan_downloads
 from .errors import SeedanceError, SubmissionUncertainError
 from .flows import Call, Effect, OnUpdate, PutUpload, Sleep
 from .media import UploadSource
@@ -49,6 +50,8 @@ class AsyncSeedanceClient(ClientConfig):
     ) -> None:
         super().__init__(api_key, base_url, **options)
         self._http = httpx.AsyncClient(**self._httpx_options)
+        #: Downloads run in worker threads on their own (sync) pool, made on first use.
+        self._download_http: httpx.Client | None = None
 
     async def submit(
         self,
@@ -120,6 +123,8 @@ class AsyncSeedanceClient(ClientConfig):
 
     async def aclose(self) -> None:
         await self._http.aclose()
+        if self._download_http is not None:
+            self._download_http.close()
 
     async def __aenter__(self) -> AsyncSeedanceClient:
         return self
@@ -210,23 +215,17 @@ class AsyncSeedanceClient(ClientConfig):
             )
 
     async def _download(self, target: DownloadTarget) -> Path:
-        spec = RequestSpec("GET", target.url, authenticated=False, purpose="download")
-        with PartialFile(target) as part:
-            await self._retrying(lambda: self._stream_into(part, spec))
-        return target.path
-
-    async def _stream_into(self, part: PartialFile, spec: RequestSpec) -> None:
+        """The shared download loop in a worker thread, stopped between chunks on cancel."""
+        if self._download_http is None:
+            self._download_http = httpx.Client(**self._httpx_options)
+        cancelled = threading.Event()
         try:
-            async with self._http.stream(
-                "GET", spec.url, headers=part.request_headers(), auth=_NO_AUTH
-            ) as response:
-                error_body = (await response.aread())[:4096] if response.status_code >= 400 else b""
-                part.begin(response.status_code, response.headers, error_body)
-                async for chunk in response.aiter_raw():
-                    part.write(chunk)
-        except httpx.RequestError as exc:
-            raise transport_failure(exc, spec) from exc
-        part.end_of_body()
+            return await asyncio.to_thread(
+                fetch, self._download_http, target, self.retry, cancelled
+            )
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
 
 
 async def _aread_capped(chunks: AsyncIterator[bytes]) -> bytes:

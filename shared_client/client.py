@@ -22,7 +22,7 @@ from tenacity import Retrying
 from . import flows
 from ._base import _NO_AUTH, ClientConfig, T, _multipart
 from .async_client import AsyncSeedanceClient
-from .download import DownloadTarget, PartialFile, plan_download, plan_downloads
+from .download import DownloadTarget, fetch, plan_download, plan_downloads
 from .errors import SeedanceError, SubmissionUncertainError
 from .flows import Call, Effect, OnUpdate, PutUpload, Sleep
 from .media import UploadSource
@@ -211,23 +211,7 @@ class SeedanceClient(ClientConfig):
             )
 
     def _download(self, target: DownloadTarget) -> Path:
-        spec = RequestSpec("GET", target.url, authenticated=False, purpose="download")
-        with PartialFile(target) as part:
-            self._retrying(lambda: self._stream_into(part, spec))
-        return target.path
-
-    def _stream_into(self, part: PartialFile, spec: RequestSpec) -> None:
-        try:
-            with self._http.stream(
-                "GET", spec.url, headers=part.request_headers(), auth=_NO_AUTH
-            ) as response:
-                error_body = response.read()[:4096] if response.status_code >= 400 else b""
-                part.begin(response.status_code, response.headers, error_body)
-                for chunk in response.iter_raw():
-                    part.write(chunk)
-        except httpx.RequestError as exc:
-            raise transport_failure(exc, spec) from exc
-        part.end_of_body()
+        return fetch(self._http, target, self.retry)
 
 
 def _read_capped(chunks: Iterator[bytes]) -> bytes:

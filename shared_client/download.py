@@ -13,17 +13,30 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO
 from urllib.parse import unquote, urlsplit
 
+import httpx
+from tenacity import Retrying
+
+from ._base import _NO_AUTH
 from .errors import DownloadError, SeedanceError, ServiceUnreachableError
 from .models import Prediction
-from .protocol import interpret_response
+from .protocol import RequestSpec, interpret_response, transport_failure
+from .retry import RetryPolicy
 
-__all__ = ["DownloadTarget", "PartialFile", "plan_download", "plan_downloads", "safe_filename"]
+__all__ = [
+    "DownloadTarget",
+    "PartialFile",
+    "fetch",
+    "plan_download",
+    "plan_downloads",
+    "safe_filename",
+]
 
 _SAFE_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
 _VIDEO_SUFFIXES = {".mp4", ".mov", ".webm", ".mkv", ".gif", ".png", ".jpg", ".jpeg", ".webp"}
@@ -216,3 +229,45 @@ class PartialFile:
         self._handle.truncate()
         self.received = 0
         self.expected = None
+
+
+class DownloadCancelled(Exception):
+    """The caller gave up (an async task was cancelled); the partial file is removed."""
+
+
+def fetch(
+    http: httpx.Client,
+    target: DownloadTarget,
+    retry: RetryPolicy,
+    cancelled: threading.Event | None = None,
+) -> Path:
+    """Stream ``target`` to disk with retries and resume: the one download loop.
+
+    The sync client calls it directly; the async client runs it in a worker thread, so a
+    large file neither competes with the event loop (ComfyUI's server, the triggerer) for
+    chunk handling nor blocks it on disk writes, and ``cancelled`` stops it between chunks.
+    """
+    spec = RequestSpec("GET", target.url, authenticated=False, purpose="download")
+    with PartialFile(target) as part:
+        for attempt in Retrying(**retry.tenacity_kwargs("read")):
+            with attempt:
+                _stream_once(http, part, spec, cancelled)
+    return target.path
+
+
+def _stream_once(
+    http: httpx.Client, part: PartialFile, spec: RequestSpec, cancelled: threading.Event | None
+) -> None:
+    try:
+        with http.stream(
+            "GET", spec.url, headers=part.request_headers(), auth=_NO_AUTH
+        ) as response:
+            error_body = response.read()[:4096] if response.status_code >= 400 else b""
+            part.begin(response.status_code, response.headers, error_body)
+            for chunk in response.iter_raw():
+                if cancelled is not None and cancelled.is_set():
+                    raise DownloadCancelled(f"download of {spec.url} cancelled")
+                part.write(chunk)
+    except httpx.RequestError as exc:
+        raise transport_failure(exc, spec) from exc
+    part.end_of_body()

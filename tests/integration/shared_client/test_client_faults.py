@@ -223,3 +223,28 @@ async def test_the_key_is_never_sent_to_another_origin(driver_factory: Any, tmp_
             api.requests_to("POST", "/api/v3/media/uploads")[0].headers["authorization"]
             == f"Bearer {API_KEY}"
         )
+
+
+async def test_cancelling_an_async_download_stops_it_and_leaves_no_file(tmp_path: Path) -> None:
+    import asyncio
+    import threading
+
+    from shared_client import AsyncSeedanceClient
+
+    release = threading.Event()
+
+    def slow(seen: Any) -> Reply:
+        release.wait(10)
+        return Reply(200, b"x" * 1_000_000)
+
+    with ScriptedServer() as server:
+        server.route("GET", "/slow.mp4", slow)
+        async with AsyncSeedanceClient(api_key=API_KEY, base_url=server.base_url) as client:
+            task = asyncio.create_task(client.download(f"{server.base_url}/slow.mp4", tmp_path))
+            await asyncio.sleep(0.3)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            release.set()
+            await asyncio.sleep(0.5)  # the worker thread notices the flag and cleans up
+    assert list(tmp_path.iterdir()) == []
