@@ -49,6 +49,11 @@ class _ApiKeyAuth(httpx.Auth):
             request.headers["Authorization"] = self._header
         yield request
 
+    @property
+    def authorization(self) -> str:
+        """The header value, for the aiohttp envelope transport (same origin rule there)."""
+        return self._header
+
     def __repr__(self) -> str:
         return "_ApiKeyAuth(<redacted>)"
 

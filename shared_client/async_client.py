@@ -13,15 +13,16 @@ import time
 from collections.abc import AsyncIterator, Generator, Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 from tenacity import AsyncRetrying
 
 from . import flows
+from ._aiohttp_envelopes import AiohttpEnvelopes, aiohttp_available
 from ._base import _NO_AUTH, ClientConfig, T, _multipart
 from .download import DownloadTarget, fetch, plan_download, plan_downloads
-from .errors import SeedanceError, SubmissionUncertainError
+from .errors import InvalidRequestError, SeedanceError, SubmissionUncertainError
 from .flows import Call, Effect, OnUpdate, PutUpload, Sleep
 from .media import UploadSource
 from .models import ImageToVideoRequest, Prediction
@@ -46,10 +47,18 @@ class AsyncSeedanceClient(ClientConfig):
     """
 
     def __init__(
-        self, api_key: str | None = None, base_url: str | None = None, **options: Any
+        self,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        *,
+        transport: Literal["auto", "httpx", "aiohttp"] = "auto",
+        **options: Any,
     ) -> None:
+        """``transport`` picks what carries the JSON API calls: ``"auto"`` uses aiohttp
+        when it is installed (several times less CPU per poll), else httpx."""
         super().__init__(api_key, base_url, **options)
         self._http = httpx.AsyncClient(**self._httpx_options)
+        self._envelopes = self._envelope_transport(transport)
         #: Downloads run in worker threads on their own (sync) pool, made on first use.
         self._download_http: httpx.Client | None = None
 
@@ -123,6 +132,8 @@ class AsyncSeedanceClient(ClientConfig):
 
     async def aclose(self) -> None:
         await self._http.aclose()
+        if self._envelopes is not None:
+            await self._envelopes.aclose()
         if self._download_http is not None:
             self._download_http.close()
 
@@ -183,7 +194,33 @@ class AsyncSeedanceClient(ClientConfig):
                 return await action()
         raise AssertionError("unreachable: tenacity reraises")  # pragma: no cover
 
+    def _envelope_transport(self, choice: str) -> AiohttpEnvelopes | None:
+        if choice not in ("auto", "httpx", "aiohttp"):
+            raise InvalidRequestError("transport", choice, "'auto', 'httpx' or 'aiohttp'")
+        if choice == "httpx" or (choice == "auto" and not aiohttp_available()):
+            return None
+        if not aiohttp_available():
+            raise InvalidRequestError(
+                "transport", choice, "'auto' or 'httpx' (install aiohttp for 'aiohttp')"
+            )
+        options = self._httpx_options
+        timeout = options["timeout"]
+        return AiohttpEnvelopes(
+            authorization=options["auth"].authorization,
+            base_url=self.base_url,
+            timeout=timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout),
+            verify=options["verify"],
+            max_connections=options["limits"].max_connections,
+        )
+
+    @property
+    def transport(self) -> str:
+        """What carries the JSON API calls: ``"aiohttp"`` or ``"httpx"``."""
+        return "httpx" if self._envelopes is None else "aiohttp"
+
     async def _send(self, spec: RequestSpec, **extra: Any) -> Any:
+        if self._envelopes is not None and not extra:
+            return await self._envelopes.send(spec)
         try:
             async with self._http.stream(
                 spec.method,

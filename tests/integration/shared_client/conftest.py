@@ -56,17 +56,24 @@ def scripted() -> Iterator[ScriptedServer]:
         yield server
 
 
-@pytest.fixture(params=["sync", "async"])
+@pytest.fixture(params=["sync", "async-httpx", "async-aiohttp"])
 async def driver_factory(request: pytest.FixtureRequest) -> AsyncIterator[Any]:
     """``make(base_url, api_key=..., **options)`` builds a sync or an async client driver."""
     made: list[SeedanceClient | AsyncSeedanceClient] = []
 
     def make(base_url: str, api_key: str = API_KEY, **options: Any) -> Driver:
         options.setdefault("retry", FAST_RETRY)
-        cls = SeedanceClient if request.param == "sync" else AsyncSeedanceClient
-        client = cls(api_key=api_key, base_url=base_url, **options)
+        client: SeedanceClient | AsyncSeedanceClient
+        if request.param == "sync":
+            client = SeedanceClient(api_key=api_key, base_url=base_url, **options)
+        else:
+            transport = request.param.split("-", 1)[1]
+            client = AsyncSeedanceClient(
+                api_key=api_key, base_url=base_url, transport=transport, **options
+            )
+            assert client.transport == transport
         made.append(client)
-        return Driver(request.param, client)
+        return Driver("sync" if request.param == "sync" else "async", client)
 
     yield make
     for client in made:

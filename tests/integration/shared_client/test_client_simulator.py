@@ -156,13 +156,14 @@ async def test_flaky_reads_are_retried_until_the_video_is_collected(
 ) -> None:
     client = driver_factory(sim.base_url)
     prediction = await client.submit(ImageToVideoRequest(prompt="x", image=png_bytes))
+    # About 30% of reads fail, of every kind: six in a row (the retry budget) is ~0.07%.
     sim.set_faults(
-        rate_429=0.2,
+        rate_429=0.1,
         retry_after=0.05,
-        rate_500=0.15,
-        rate_503=0.15,
+        rate_500=0.07,
+        rate_503=0.07,
         html_fraction=0.5,
-        rate_reset=0.1,
+        rate_reset=0.06,
         scopes=("result", "output"),
         seed=11,
     )
