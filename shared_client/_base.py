@@ -17,6 +17,7 @@ from . import flows
 from .errors import AuthenticationError
 from .flows import Effect, OnUpdate, PostMultipart
 from .models import Prediction
+from .polling import DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT
 from .protocol import (
     DEFAULT_BASE_URL,
     MAX_REDIRECTS,
@@ -120,6 +121,11 @@ class ClientConfig:
     @staticmethod
     def _auth_for(spec: RequestSpec) -> Any:
         return httpx.USE_CLIENT_DEFAULT if spec.authenticated else _NO_AUTH
+
+
+def _wait_defaults(options: dict[str, Any]) -> dict[str, Any]:
+    """``generate()``'s wait options with the same defaults ``wait()`` has."""
+    return {"timeout": DEFAULT_TIMEOUT, "poll_interval": DEFAULT_POLL_INTERVAL, **options}
 
 
 def _multipart(effect: PostMultipart) -> tuple[str, bytes, str]:

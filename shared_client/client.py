@@ -20,7 +20,7 @@ import httpx
 from tenacity import Retrying
 
 from . import flows
-from ._base import _NO_AUTH, ClientConfig, T, _multipart
+from ._base import _NO_AUTH, ClientConfig, T, _multipart, _wait_defaults
 from .async_client import AsyncSeedanceClient
 from .download import DownloadTarget, fetch, plan_download, plan_downloads
 from .errors import SeedanceError, SubmissionUncertainError
@@ -31,7 +31,6 @@ from .polling import DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT
 from .protocol import (
     MAX_ENVELOPE_BYTES,
     RequestSpec,
-    check_outcome,
     interpret_response,
     submit_failure,
     transport_failure,
@@ -91,14 +90,11 @@ class SeedanceClient(ClientConfig):
 
     def generate(self, request: ImageToVideoRequest, **wait_options: Any) -> Prediction:
         """Submit and wait; raises on a failed generation and on timeout."""
-        prediction = self.submit(request)
-        if prediction.is_terminal:  # sync mode, or a reconciled task that already finished
-            return check_outcome(prediction)
-        # The submit just said "created": the first status read can wait one interval.
-        wait_options.setdefault(
-            "first_poll_after", wait_options.get("poll_interval", DEFAULT_POLL_INTERVAL)
+        return self._run(
+            flows.generate_flow(
+                self.base_url, request, clock=time.monotonic, **_wait_defaults(wait_options)
+            )
         )
-        return self.wait(prediction.id, result_url=prediction.result_url, **wait_options)
 
     def find_submission(self, error: SubmissionUncertainError) -> Prediction | None:
         """The task an uncertain submit created, matched exactly by body fingerprint in the

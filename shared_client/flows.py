@@ -205,6 +205,37 @@ def wait_flow(
         yield Sleep(max(0.0, delay - (now - poll_started)))
 
 
+def generate_flow(
+    base_url: str,
+    request: ImageToVideoRequest,
+    *,
+    clock: Callable[[], float],
+    timeout: float,
+    poll_interval: float,
+    on_update: OnUpdate | None = None,
+    raise_on_failure: bool = True,
+    first_poll_after: float | None = None,
+) -> Generator[Effect, Any, Prediction]:
+    """Submit, then wait; the first status read waits one interval (the submit just said
+    ``created``) unless the submit already returned a terminal prediction."""
+    prediction = yield from submit_flow(base_url, request)
+    if prediction.is_terminal:  # sync mode, or a reconciled task that already finished
+        return check_outcome(prediction) if raise_on_failure else prediction
+    return (
+        yield from wait_flow(
+            base_url,
+            prediction.id,
+            clock=clock,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            on_update=on_update,
+            raise_on_failure=raise_on_failure,
+            result_url=prediction.result_url,
+            first_poll_after=poll_interval if first_poll_after is None else first_poll_after,
+        )
+    )
+
+
 def find_submission_flow(
     base_url: str, error: SubmissionUncertainError, *, max_pages: int = 5, slack: float = 120.0
 ) -> Generator[Effect, Any, Prediction | None]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -58,10 +59,25 @@ class ClientSettings:
         return kwargs
 
 
-#: Shared async clients, per event loop (dropped with the loop), per connection settings.
+#: Shared async clients, per event loop (dropped with the loop), per connection settings,
+#: each with the generator that closes it when the loop shuts down.
 _SHARED_CLIENTS: weakref.WeakKeyDictionary[
-    asyncio.AbstractEventLoop, dict[ClientSettings, AsyncSeedanceClient]
+    asyncio.AbstractEventLoop,
+    dict[ClientSettings, tuple[AsyncSeedanceClient, AsyncIterator[None]]],
 ] = weakref.WeakKeyDictionary()
+
+
+async def _close_at_loop_shutdown(client: AsyncSeedanceClient) -> AsyncIterator[None]:
+    """Close ``client`` when its event loop shuts down.
+
+    ``asyncio.run`` (the triggerer's loop, a test's, a script's) finalises every live async
+    generator before closing the loop; this one's ``finally`` then closes the shared
+    client's connections cleanly instead of leaving them to the garbage collector.
+    """
+    try:
+        yield
+    finally:
+        await client.aclose()
 
 
 def _as_bool(value: Any, *, default: bool) -> bool:
@@ -207,10 +223,13 @@ class SeedanceHook(BaseHook):
         """
         settings = await self.aget_settings()
         clients = _SHARED_CLIENTS.setdefault(asyncio.get_running_loop(), {})
-        client = clients.get(settings)
-        if client is None:
-            client = clients[settings] = AsyncSeedanceClient(**settings.client_kwargs())
-        return client
+        entry = clients.get(settings)
+        if entry is None:
+            client = AsyncSeedanceClient(**settings.client_kwargs())
+            closer = _close_at_loop_shutdown(client)
+            await closer.__anext__()  # now tracked by the loop's async-generator hooks
+            entry = clients[settings] = (client, closer)
+        return entry[0]
 
     async def aget_client(self) -> AsyncSeedanceClient:
         """A new async client built from the async connection lookup; ``await aclose()`` it."""

@@ -36,3 +36,14 @@ def test_output_is_deterministic_and_compresses_smooth_images() -> None:
 def test_refuses_what_it_cannot_encode(bad: np.ndarray) -> None:
     with pytest.raises((TypeError, ValueError)):
         encode_png(bad)
+
+
+def test_large_frames_compressed_in_parallel_pieces_still_decode_exactly() -> None:
+    rng = np.random.default_rng(3)
+    y, x = np.mgrid[0:720, 0:1280]
+    base = np.stack([x % 256, y % 256, (x * y) % 256], -1)
+    pixels = np.clip(base + rng.normal(0, 8, base.shape), 0, 255).astype(np.uint8)
+    data = encode_png(pixels)
+    with Image.open(io.BytesIO(data)) as decoded:
+        assert np.array_equal(np.asarray(decoded), pixels)
+    assert data == encode_png(pixels)
