@@ -20,7 +20,6 @@ import argparse
 import asyncio
 import importlib.util
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -112,74 +111,53 @@ def main() -> int:
 
     av.open = counting_open
 
-    sim = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "shared_client.simulator",
-            "--port",
-            "0",
-            "--fast",
-            "--api-key",
-            harness.BENCH_API_KEY,
-            "--generation-time",
-            "0.3",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-        env=harness.child_env(),
-        cwd=harness.REPO_ROOT,
-    )
-    try:
-        assert sim.stdout is not None
-        base_url = sim.stdout.readline().strip()
-        with tempfile.TemporaryDirectory(prefix="bench-comfy-") as cache:
-            os.environ.update(
-                WAVESPEED_API_KEY=harness.BENCH_API_KEY,
-                WAVESPEED_BASE_URL=base_url,
-                SEEDANCE_COMFY_CACHE_DIR=cache,
-                SEEDANCE_POLL_INTERVAL="0.1",
-            )
-            node = load_v3_node()
-            image = photo_like_tensor()
-            from comfy_nodes.conversions import first_image_as_png, video_to_components
+    with (
+        harness.simulator_process("0.3") as base_url,
+        tempfile.TemporaryDirectory(prefix="bench-comfy-") as cache,
+    ):
+        os.environ.update(
+            WAVESPEED_API_KEY=harness.BENCH_API_KEY,
+            WAVESPEED_BASE_URL=base_url,
+            SEEDANCE_COMFY_CACHE_DIR=cache,
+            SEEDANCE_POLL_INTERVAL="0.1",
+        )
+        node = load_v3_node()
+        image = photo_like_tensor()
+        from comfy_nodes.conversions import first_image_as_png, video_to_components
 
-            t0 = time.perf_counter()
-            png = first_image_as_png(image)
-            png_ms = (time.perf_counter() - t0) * 1000
-            by_level = png_encode_ms_by_level(image)
+        t0 = time.perf_counter()
+        png = first_image_as_png(image)
+        png_ms = (time.perf_counter() - t0) * 1000
+        by_level = png_encode_ms_by_level(image)
 
-            async def run_all() -> list[dict[str, Any]]:
-                runs = []
-                for seed in range(args.runs):
-                    started = time.time()
-                    output = await node.execute(
-                        image=image,
-                        prompt="a slow dolly-in on a product shot",
-                        model=harness.I2V_MODEL,
-                        resolution="1080p",
-                        aspect_ratio="auto",
-                        duration=5,
-                        generate_audio=True,
-                        enable_web_search=False,
-                        seed=seed,
-                    )
-                    video, url = output.args if hasattr(output, "args") else output
-                    prediction_id = Path(url).stem
-                    submit_ms = (created_wall_time(base_url, prediction_id) - started) * 1000
-                    runs.append({"seed": seed, "submit_ms": submit_ms, "video": repr(video)})
-                return runs
+        async def run_all() -> list[dict[str, Any]]:
+            runs = []
+            for seed in range(args.runs):
+                started = time.time()
+                output = await node.execute(
+                    image=image,
+                    prompt="a slow dolly-in on a product shot",
+                    model=harness.I2V_MODEL,
+                    resolution="1080p",
+                    aspect_ratio="auto",
+                    duration=5,
+                    generate_audio=True,
+                    enable_web_search=False,
+                    seed=seed,
+                )
+                video, url = output.args if hasattr(output, "args") else output
+                prediction_id = Path(url).stem
+                submit_ms = (created_wall_time(base_url, prediction_id) - started) * 1000
+                runs.append({"seed": seed, "submit_ms": submit_ms, "video": repr(video)})
+            return runs
 
-            decodes_before = opens["count"]
-            runs = asyncio.run(run_all())
-            decodes = opens["count"] - decodes_before
-            # Control: the V1 conversion does decode, and the counter must see it.
-            video_file = next(Path(cache).rglob("*.mp4"))
-            video_to_components(video_file)
-            control = opens["count"] - decodes_before - decodes
-    finally:
-        sim.terminate()
-        sim.wait(10)
+        decodes_before = opens["count"]
+        runs = asyncio.run(run_all())
+        decodes = opens["count"] - decodes_before
+        # Control: the V1 conversion does decode, and the counter must see it.
+        video_file = next(Path(cache).rglob("*.mp4"))
+        video_to_components(video_file)
+        control = opens["count"] - decodes_before - decodes
 
     submit_ms = [r["submit_ms"] for r in runs]
     worst = max(submit_ms)

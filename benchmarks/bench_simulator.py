@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -92,27 +91,7 @@ def child_load(url: str, concurrency: int, seconds: float) -> None:
 def measure_poll_rate(seconds: float) -> dict[str, Any]:
     from shared_client import ImageToVideoRequest, SeedanceClient
 
-    sim = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "shared_client.simulator",
-            "--port",
-            "0",
-            "--fast",
-            "--api-key",
-            harness.BENCH_API_KEY,
-            "--generation-time",
-            "3600",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-        env=harness.child_env(),
-        cwd=harness.REPO_ROOT,
-    )
-    try:
-        assert sim.stdout is not None
-        base_url = sim.stdout.readline().strip()
+    with harness.simulator_process("3600") as base_url:
         with SeedanceClient(api_key=harness.BENCH_API_KEY, base_url=base_url) as client:
             prediction = client.submit(
                 ImageToVideoRequest(prompt="poll target", image=harness.png_bytes())
@@ -134,9 +113,6 @@ def measure_poll_rate(seconds: float) -> dict[str, Any]:
                     timeout=seconds + 60,
                 )
             )
-    finally:
-        sim.terminate()
-        sim.wait(10)
     within = [s for s in steps if s["p99_ms"] < TARGET_P99_MS and s["errors"] == 0]
     best = max(within, key=lambda s: s["polls_per_s"]) if within else None
     return {"steps": steps, "best": best}

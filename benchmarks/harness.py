@@ -8,6 +8,7 @@ to render. Keeping that here keeps each ``bench_*.py`` about what it measures.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -16,7 +17,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -130,6 +131,36 @@ def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     if extra:
         env.update(extra)
     return env
+
+
+@contextlib.contextmanager
+def simulator_process(generation_time: str) -> Iterator[str]:
+    """A fast-mode simulator in its own process (its CPU is not the measured side's);
+    yields its base URL and stops it afterwards."""
+    sim = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "shared_client.simulator",
+            "--port",
+            "0",
+            "--fast",
+            "--api-key",
+            BENCH_API_KEY,
+            "--generation-time",
+            generation_time,
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=child_env(),
+        cwd=REPO_ROOT,
+    )
+    try:
+        assert sim.stdout is not None
+        yield sim.stdout.readline().strip()
+    finally:
+        sim.terminate()
+        sim.wait(10)
 
 
 def run_child(

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -75,27 +74,7 @@ def main() -> int:
 
     from shared_client import ImageToVideoRequest, SeedanceClient
 
-    sim = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "shared_client.simulator",
-            "--port",
-            "0",
-            "--fast",
-            "--api-key",
-            harness.BENCH_API_KEY,
-            "--generation-time",
-            "3600",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-        env=harness.child_env(),
-        cwd=harness.REPO_ROOT,
-    )
-    try:
-        assert sim.stdout is not None
-        base_url = sim.stdout.readline().strip()
+    with harness.simulator_process("3600") as base_url:
         with SeedanceClient(api_key=harness.BENCH_API_KEY, base_url=base_url) as client:
             prediction = client.submit(
                 ImageToVideoRequest(prompt="cost probe", image=harness.png_bytes())
@@ -107,9 +86,6 @@ def main() -> int:
         for _ in range(500):
             requests.get(url, headers=headers, timeout=10)
         figures["requests_new_connection"] = (harness.cpu_seconds() - start) / 500 * 1000
-    finally:
-        sim.terminate()
-        sim.wait(10)
     harness.RESULTS_DIR.mkdir(exist_ok=True)
     (harness.RESULTS_DIR / "request_cost.json").write_text(
         json.dumps({"machine": harness.machine(), "cpu_ms_per_request": figures}, indent=2) + "\n"
