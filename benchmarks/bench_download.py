@@ -97,8 +97,8 @@ def main() -> int:
         print(f"FAIL {NAME}: curl is not installed (apt-get install -y curl)")
         return 2
 
+    from seedance_simulator import Simulator
     from shared_client import ImageToVideoRequest, SeedanceClient
-    from shared_client.simulator import Simulator
 
     size = args.size_mib * CHUNK
     runs: dict[str, list[dict[str, Any]]] = {"curl": [], "sync": [], "async": []}

@@ -64,8 +64,8 @@ def main() -> int:
     args = parser.parse_args()
     n = args.tasks
 
+    from seedance_simulator import Simulator
     from shared_client import SeedanceClient
-    from shared_client.simulator import Simulator
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-fullstack-"))
     port = free_port()

@@ -67,20 +67,13 @@ def _phase_end(started: tuple[float, float, int], results: list[Any], n: int) ->
     }
 
 
-def child_ours(
-    base_url: str, image_url: str, n: int, poll: float, timeout: float, prototype: bool = False
-) -> None:
+def child_ours(base_url: str, image_url: str, n: int, poll: float, timeout: float) -> None:
     from shared_client import AsyncSeedanceClient
 
-    client_class: Any = AsyncSeedanceClient
-    if prototype:
-        from aiohttp_driver import AiohttpSeedanceClient
-
-        client_class = AiohttpSeedanceClient
     request, _ = _prompt_body(image_url)
 
     async def main() -> dict[str, Any]:
-        async with client_class(api_key=harness.BENCH_API_KEY, base_url=base_url) as c:
+        async with AsyncSeedanceClient(api_key=harness.BENCH_API_KEY, base_url=base_url) as c:
 
             async def one() -> tuple[str, float, bool]:
                 p = await c.generate(request, poll_interval=poll, timeout=timeout)
@@ -163,7 +156,7 @@ def main() -> int:
     parser.add_argument("--generations", type=int, default=200)
     parser.add_argument("--generation-time", type=float, default=22.0)
     parser.add_argument("--poll-interval", type=float, default=5.0)
-    parser.add_argument("--child", choices=("ours", "sdk", "prototype"))
+    parser.add_argument("--child", choices=("ours", "sdk"))
     parser.add_argument("--base-url")
     parser.add_argument("--image-url")
     args = parser.parse_args()
@@ -171,17 +164,12 @@ def main() -> int:
     if args.child == "ours":
         child_ours(args.base_url, args.image_url, args.generations, args.poll_interval, timeout)
         return 0
-    if args.child == "prototype":
-        child_ours(
-            args.base_url, args.image_url, args.generations, args.poll_interval, timeout, True
-        )
-        return 0
     if args.child == "sdk":
         child_sdk(args.base_url, args.image_url, args.generations, args.poll_interval, timeout)
         return 0
 
+    from seedance_simulator import Simulator
     from shared_client import SeedanceClient
-    from shared_client.simulator import Simulator
 
     with Simulator(
         api_key=harness.BENCH_API_KEY, fast=True, generation_time=args.generation_time, seed=6
@@ -190,7 +178,6 @@ def main() -> int:
             image_url = client.upload(harness.png_bytes())
         sdk = measure_side(sim, "sdk", args, image_url)
         ours = measure_side(sim, "ours", args, image_url)
-        proto = measure_side(sim, "prototype", args, image_url)
 
     def ratio(a: float, b: float) -> float:
         return a / b if b else float("inf")
@@ -235,15 +222,6 @@ def main() -> int:
             lat_ours["p95"] <= lat_sdk["p95"] + LATENCY_TOLERANCE_S,
             f"p50 {lat_ours['p50']:.2f} s vs {lat_sdk['p50']:.2f} s",
         ),
-        harness.Check(
-            "prototype aiohttp driver (not shipped): CPU time, SDK / it",
-            ratio(sdk["cpu_s"], proto["cpu_s"]),
-            "x",
-            "(reference: proposed fix)",
-            True,
-            f"{proto['cpu_s']:.2f} s, {proto['connections_opened']} connections, "
-            f"{proto['requests']} requests, p95 {proto['detection_latency_s']['p95']:.2f} s",
-        ),
     ]
     figures = {
         "generations": n,
@@ -252,9 +230,7 @@ def main() -> int:
         "sdk_thread_pool": 200,
         "ours": ours,
         "sdk": sdk,
-        "prototype_aiohttp_driver": proto,
         "peak_rss_mib": {
-            "prototype": round(proto["peak_rss_kib"] / 1024, 1),
             "ours": round(ours["peak_rss_kib"] / 1024, 1),
             "sdk": round(sdk["peak_rss_kib"] / 1024, 1),
         },
@@ -265,9 +241,7 @@ def main() -> int:
         f"{sdk['connections_opened']}), requests {ours['requests']} vs {sdk['requests']}, "
         f"detection p95 {lat_ours['p95']:.2f} vs {lat_sdk['p95']:.2f} s, peak RSS "
         f"{figures['peak_rss_mib']['ours']} vs {figures['peak_rss_mib']['sdk']} MiB, "
-        f"ok {ours['ok']}/{n} vs {sdk['ok']}/{n}; prototype aiohttp driver: cpu "
-        f"{ratio(sdk['cpu_s'], proto['cpu_s']):.1f}x less, {proto['requests']} requests, "
-        f"p95 {proto['detection_latency_s']['p95']:.2f} s"
+        f"ok {ours['ok']}/{n} vs {sdk['ok']}/{n}"
     )
     return harness.finish(
         NAME,

@@ -33,8 +33,9 @@ CONCURRENCY_STEPS = (4, 8, 16, 32, 64, 128)
 
 def measure_render(repeat: int) -> dict[str, Any]:
     """Median wall time of a 5 s 720p 16:9 render with audio, from a 1600x900 photo-like image."""
-    from shared_client.simulator.render import RenderParams, render_mp4
-    from shared_client.simulator.render_benchmark import _photo_like
+    from bench_render import _photo_like
+
+    from seedance_simulator.render import RenderParams, render_mp4
 
     image = _photo_like(1)
     params = RenderParams("720p", "16:9", 5, True, "push_in")
@@ -162,7 +163,7 @@ def main() -> int:
         headline=headline,
         notes=(
             "Render: 1600x900 photo-like image -> 1280x720 24 fps H.264 + AAC, in-process. "
-            "Poll rate: `python -m shared_client.simulator --fast` in its own process; load "
+            "Poll rate: `python -m seedance_simulator --fast` in its own process; load "
             "from a separate process (aiohttp, keep-alive) on the same 2 cores, 3 s per step "
             f"after a 0.5 s warm-up, concurrency {', '.join(map(str, CONCURRENCY_STEPS))}; "
             "the best rate with p99 under 50 ms and no errors counts."

@@ -175,8 +175,8 @@ def wait_until(predicate: Any, timeout: float, step: float = 1.0) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
+    from seedance_simulator import Simulator
     from shared_client import SeedanceClient
-    from shared_client.simulator import Simulator
 
     n, gen, poll = args.triggers, args.generation_time, args.poll_interval
     tmp = Path(tempfile.mkdtemp(prefix="bench-triggerer-"))

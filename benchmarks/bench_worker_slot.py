@@ -123,7 +123,7 @@ def main() -> int:
     # The operators log every status change; this script's output is its summary line.
     logging.disable(logging.WARNING)
 
-    from shared_client.simulator import Simulator
+    from seedance_simulator import Simulator
 
     results: dict[str, Any] = {}
     with (

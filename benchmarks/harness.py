@@ -141,7 +141,7 @@ def simulator_process(generation_time: str) -> Iterator[str]:
         [
             sys.executable,
             "-m",
-            "shared_client.simulator",
+            "seedance_simulator",
             "--port",
             "0",
             "--fast",

@@ -73,7 +73,7 @@ Image.fromarray(rgb).save(sys.argv[1])
 PY
 
 # --- 3. simulator + ComfyUI --------------------------------------------------------------
-"$PROJECT_PY" -m shared_client.simulator --port 0 --api-key "$SENTINEL" --generation-time 3 \
+"$PROJECT_PY" -m seedance_simulator --port 0 --api-key "$SENTINEL" --generation-time 3 \
   > "$WORK/simulator.out" 2> "$WORK/simulator.err" &
 PIDS+=("$!")
 for _ in $(seq 100); do [[ -s "$WORK/simulator.out" ]] && break; sleep 0.1; done

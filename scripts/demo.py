@@ -129,7 +129,7 @@ def main() -> int:
             connection["host"] = os.environ["WAVESPEED_BASE_URL"]
         videos = run_dag(connection, poll_interval=5.0)
     else:
-        from shared_client.simulator import Simulator
+        from seedance_simulator import Simulator
 
         with Simulator(api_key="demo-key", generation_time=3.0) as sim:
             log.info("simulator listening on %s", sim.base_url)

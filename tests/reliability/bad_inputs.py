@@ -18,8 +18,8 @@ from typing import Any
 
 from PIL import Image
 
+from seedance_simulator import Simulator
 from shared_client import ImageToVideoRequest, RetryPolicy, SeedanceClient
-from shared_client.simulator import Simulator
 
 from .bad_server import BadApi
 

@@ -27,6 +27,8 @@ from typing import Any
 
 from PIL import Image
 
+from seedance_simulator import FaultConfig, Simulator
+from seedance_simulator.state import fingerprint as server_fingerprint
 from shared_client import (
     AsyncSeedanceClient,
     ImageToVideoRequest,
@@ -35,8 +37,6 @@ from shared_client import (
     SeedanceError,
     SubmissionUncertainError,
 )
-from shared_client.simulator import FaultConfig, Simulator
-from shared_client.simulator.state import fingerprint as server_fingerprint
 
 logger = logging.getLogger(__name__)
 

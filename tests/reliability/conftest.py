@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from shared_client.simulator import Simulator
+from seedance_simulator import Simulator
 
 #: A key nobody would type: any occurrence of it outside the client's own headers is a leak.
 SENTINEL_KEY = "sk-SENTINEL-7f3a9c2e-reliability-never-log-me"

@@ -36,7 +36,7 @@ if int(airflow.__version__.split(".")[0]) < 3:
 
 from PIL import Image  # noqa: E402
 
-from shared_client.simulator import FaultConfig, Simulator  # noqa: E402
+from seedance_simulator import FaultConfig, Simulator  # noqa: E402
 
 from .airflow_deployment import (  # noqa: E402
     DAG_SOURCE,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from shared_client.simulator import Simulator
+from seedance_simulator import Simulator
 
 from .chaos import run_chaos
 from .results import record

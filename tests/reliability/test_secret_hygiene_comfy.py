@@ -21,7 +21,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from comfy_nodes.nodes import SeedanceImageToVideoV1  # noqa: E402
-from shared_client.simulator import Simulator  # noqa: E402
+from seedance_simulator import Simulator  # noqa: E402
 
 from .bad_inputs_hosts import patched_env  # noqa: E402
 from .conftest import SENTINEL_KEY  # noqa: E402

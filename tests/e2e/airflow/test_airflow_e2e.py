@@ -36,7 +36,7 @@ if int(airflow.__version__.split(".")[0]) < 3:
 
 from PIL import Image  # noqa: E402
 
-from shared_client.simulator import Simulator  # noqa: E402
+from seedance_simulator import Simulator  # noqa: E402
 
 API_KEY = "e2e-secret-key-5678"
 DAG_ID = "seedance_e2e"

@@ -9,7 +9,7 @@ from typing import NoReturn
 import pytest
 import torch
 
-from shared_client.simulator import Simulator
+from seedance_simulator import Simulator
 
 #: A recognisable key: tests search every output, file and log for it.
 SENTINEL_KEY = "sk-SENTINEL-comfy-2b9e4d"

@@ -15,7 +15,7 @@ import torch
 from comfy_nodes.nodes import SeedanceImageToVideoV1, make_v3_classes
 from comfy_nodes.runner import GenerationError, GenerationInputs, NodeInputError, generate_video
 from comfy_nodes.settings import MissingApiKeyError, load_settings
-from shared_client.simulator import Simulator
+from seedance_simulator import Simulator
 
 from .conftest import SENTINEL_KEY, Interrupted, RecordingHost
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from seedance_simulator import Simulator
 from shared_client import AsyncSeedanceClient, RetryPolicy, SeedanceClient
-from shared_client.simulator import Simulator
 
 from .scripted_server import ScriptedServer
 

@@ -9,6 +9,7 @@ from typing import Any
 import av
 import pytest
 
+from seedance_simulator import Simulator
 from shared_client import (
     AuthenticationError,
     GenerationFailedError,
@@ -18,7 +19,6 @@ from shared_client import (
     PredictionStatus,
     SubmissionUncertainError,
 )
-from shared_client.simulator import Simulator
 
 
 def decode(path: Path) -> tuple[int, int, float]:

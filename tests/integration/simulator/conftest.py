@@ -14,7 +14,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from shared_client.simulator import Simulator
+from seedance_simulator import Simulator
 
 API_KEY = "sim-test-key"
 I2V = "bytedance/seedance-2.0-mini/image-to-video"

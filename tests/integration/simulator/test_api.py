@@ -8,7 +8,7 @@ import time
 import httpx
 import pytest
 
-from shared_client.simulator import Simulator
+from seedance_simulator import Simulator
 
 from .conftest import API_KEY, I2V, make_image, wait_terminal
 

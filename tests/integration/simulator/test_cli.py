@@ -25,7 +25,7 @@ def _start(cmd: list[str]) -> tuple[subprocess.Popen[str], str]:
 def test_cli_prints_base_url_first_serves_and_exits_on_sigterm(entry):
     args = ["--port", "0", "--api-key", "cli-key", "--fast", "--generation-time", "0.1"]
     if entry == "module":
-        cmd = [sys.executable, "-m", "shared_client.simulator", *args]
+        cmd = [sys.executable, "-m", "seedance_simulator", *args]
     else:
         script = Path(sys.executable).parent / "seedance-simulator"
         if not script.exists() and shutil.which("seedance-simulator") is None:
@@ -50,7 +50,7 @@ def test_cli_prints_base_url_first_serves_and_exits_on_sigterm(entry):
 
 def test_cli_fault_flags_apply():
     cmd = [
-        sys.executable, "-m", "shared_client.simulator",
+        sys.executable, "-m", "seedance_simulator",
         "--api-key", "k", "--fast", "--rate-503", "1", "--html-fraction", "0", "--seed", "1",
     ]  # fmt: skip
     proc, url = _start(cmd)
@@ -65,7 +65,7 @@ def test_cli_fault_flags_apply():
 def test_cli_without_key_exits_2(monkeypatch):
     monkeypatch.delenv("WAVESPEED_API_KEY", raising=False)
     done = subprocess.run(
-        [sys.executable, "-m", "shared_client.simulator"],
+        [sys.executable, "-m", "seedance_simulator"],
         capture_output=True,
         text=True,
         timeout=30,
@@ -76,7 +76,7 @@ def test_cli_without_key_exits_2(monkeypatch):
 
 def test_cli_rejects_bad_rate():
     done = subprocess.run(
-        [sys.executable, "-m", "shared_client.simulator", "--api-key", "k", "--rate-429", "3"],
+        [sys.executable, "-m", "seedance_simulator", "--api-key", "k", "--rate-429", "3"],
         capture_output=True,
         text=True,
         timeout=30,

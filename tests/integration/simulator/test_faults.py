@@ -8,7 +8,7 @@ import time
 import httpx
 import pytest
 
-from shared_client.simulator import FaultConfig, Simulator
+from seedance_simulator import FaultConfig, Simulator
 
 from .conftest import API_KEY, make_image, wait_terminal
 

@@ -6,7 +6,7 @@ import time
 
 import httpx
 
-from shared_client.simulator import Simulator
+from seedance_simulator import Simulator
 
 from .conftest import API_KEY, make_image, probe_mp4, wait_terminal
 

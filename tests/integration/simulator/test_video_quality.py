@@ -11,7 +11,7 @@ import av
 import httpx
 import pytest
 
-from shared_client.simulator import Simulator
+from seedance_simulator import Simulator
 
 from .conftest import API_KEY, I2V, make_image, probe_mp4, wait_terminal
 

@@ -6,7 +6,7 @@ import base64
 import json
 import time
 
-from shared_client.simulator import Simulator, verify_webhook
+from seedance_simulator import Simulator, verify_webhook
 
 from .conftest import API_KEY, make_image
 

@@ -19,7 +19,7 @@ from PIL import Image
 
 pytest.importorskip("airflow")
 
-from shared_client.simulator import Simulator
+from seedance_simulator import Simulator
 
 API_KEY = "unit-test-secret-key-1234"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from shared_client.simulator.faults import FaultConfig, FaultInjector
+from seedance_simulator.faults import FaultConfig, FaultInjector
 
 
 def _kinds(injector: FaultInjector, n: int, scope: str = "result") -> list[str | None]:

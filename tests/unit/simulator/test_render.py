@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from shared_client.simulator.render import (
+from seedance_simulator.render import (
     CANVAS_MARGIN,
     RenderParams,
     camera_window,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared_client.simulator.validation import (
+from seedance_simulator.validation import (
     ASPECT_RATIOS,
     MODELS,
     ValidationFailure,

@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import time
 
-from shared_client.simulator.webhooks import new_secret, sign, verify
+from seedance_simulator.webhooks import new_secret, sign, verify
 
 
 def test_signature_is_hmac_sha256_over_id_timestamp_body_keyed_without_prefix():
@@ -37,7 +37,7 @@ def test_new_secrets_are_prefixed_and_unique():
 
 
 def test_simulator_config_repr_hides_key_and_secret():
-    from shared_client.simulator.context import SimConfig
+    from seedance_simulator.context import SimConfig
 
     text = repr(SimConfig(api_key="sk-very-secret", webhook_secret="whsec_hidden"))
     assert "sk-very-secret" not in text and "whsec_hidden" not in text

@@ -1,4 +1,4 @@
-"""Time the renderer: `python -m shared_client.simulator.render_benchmark`.
+"""Time the simulator's renderer: `.venv/bin/python benchmarks/bench_render.py`.
 
 Why: the issue sets a budget (a 5 s 720p render with audio in a few seconds on 2 cores);
 this prints the figure that goes into docs/benchmarks.md so anyone can re-measure it.
@@ -18,7 +18,7 @@ import av
 import numpy as np
 from PIL import Image
 
-from .render import RenderParams, render_mp4
+from seedance_simulator.render import RenderParams, render_mp4
 
 CASES: list[tuple[str, RenderParams, bool]] = [
     ("720p 16:9 5 s, audio, push-in", RenderParams("720p", "16:9", 5, True, "push_in"), False),

@@ -1,4 +1,4 @@
-"""`seedance-simulator` / `python -m shared_client.simulator`: serve until interrupted.
+"""`seedance-simulator` / `python -m seedance_simulator`: serve until interrupted.
 
 The base URL is the first line on stdout (flushed) so scripts can start it with
 `--port 0` and read where it listens.
