@@ -45,6 +45,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--retention", type=float, default=7 * 24 * 3600.0, help="output lifetime, s")
     p.add_argument("--webhook-secret", default=None, help="whsec_... (default: random)")
     p.add_argument("--sync-timeout", type=float, default=120.0)
+    p.add_argument(
+        "--history-lag", type=float, default=0.0, help="a task shows in the history S s late"
+    )
+    p.add_argument(
+        "--submit-hold",
+        type=float,
+        default=0.0,
+        help="hold each submit's answer S s after creating the task",
+    )
     p.add_argument("--log-level", default="WARNING")
     faults = p.add_argument_group("faults (probability per request, 0..1)")
     faults.add_argument("--fault-rate", type=_rate, default=0.0, help="spread over 429/500/502/503")
@@ -105,6 +114,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         retention=args.retention,
         webhook_secret=args.webhook_secret,
         sync_timeout=args.sync_timeout,
+        history_lag=args.history_lag,
+        submit_hold=args.submit_hold,
     )
     with sim:
         print(sim.base_url, flush=True)

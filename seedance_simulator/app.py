@@ -129,6 +129,9 @@ async def submit(request: web.Request) -> web.Response:
     ctx.state.tasks[task.id] = task
     event = ctx.done_events[task.id] = asyncio.Event()
     ctx.spawn(run_task(ctx, task, vin, ctx.injector.generation_failure()))
+    if ctx.config.submit_hold > 0:
+        ctx.state.stats.fault("submit_hold")
+        await asyncio.sleep(ctx.config.submit_hold)
     if "submit" in ctx.injector.config.scopes and ctx.injector.ambiguous_submit():
         ctx.state.stats.fault("ambiguous_submit")
         return envelopes.html_error(502)
@@ -180,7 +183,10 @@ async def history(request: web.Request) -> web.Response:
             400, "invalid parameter created_after/created_before: ISO 8601", 1401
         )
     items = []
+    visible_before = time.monotonic() - ctx.config.history_lag
     for task in reversed(list(ctx.state.tasks.values())):
+        if task.created_monotonic > visible_before:
+            continue  # not in the history yet (simulated lag)
         created = _parse_time(task.created_at)
         if body.get("model") and task.model != body["model"]:
             continue
@@ -223,6 +229,30 @@ async def admin_faults(request: web.Request) -> web.Response:
     return web.json_response({"faults": ctx.injector.config.to_dict(), "seed": seed})
 
 
+#: Timing settings `POST /_sim/timing` may change, all in seconds and >= 0.
+TIMING_FIELDS = ("generation_time", "history_lag", "submit_hold")
+
+
+async def admin_timing(request: web.Request) -> web.Response:
+    """POST /_sim/timing: change generation time, history lag or submit hold at run time."""
+    config = request.app[CTX].config
+    try:
+        body = await request.json()
+        if not isinstance(body, dict):
+            raise ValueError("expected a JSON object")
+        unknown = set(body) - set(TIMING_FIELDS)
+        if unknown:
+            raise ValueError(f"unknown timing settings {sorted(unknown)}; allowed: {TIMING_FIELDS}")
+        values = {k: float(v) for k, v in body.items()}
+        if any(v < 0 for v in values.values()):
+            raise ValueError("timing settings must be >= 0 seconds")
+    except (ValueError, TypeError) as exc:
+        return envelopes.error(400, f"invalid timing settings: {exc}", 1401)
+    for name, value in values.items():
+        setattr(config, name, value)
+    return web.json_response({name: getattr(config, name) for name in TIMING_FIELDS})
+
+
 async def admin_reset(request: web.Request) -> web.Response:
     request.app[CTX].state.stats.reset()
     return web.json_response({"reset": True})
@@ -246,4 +276,5 @@ def build_app(ctx: SimContext) -> web.Application:
     r.add_get("/_sim/stats", admin_stats, name="admin_stats")
     r.add_post("/_sim/faults", admin_faults, name="admin_faults")
     r.add_post("/_sim/reset", admin_reset, name="admin_reset")
+    r.add_post("/_sim/timing", admin_timing, name="admin_timing")
     return app

@@ -30,6 +30,12 @@ class SimConfig:
     sync_timeout: float = 120.0
     render_workers: int = 2
     max_upload_bytes: int = 200 * 1024 * 1024
+    #: A task shows in the history only this many seconds after it was created (the real
+    #: history can lag behind the submit): lets tests hit the "not in the history yet" window.
+    history_lag: float = 0.0
+    #: The submit answer is held this long *after* the task was created: lets tests kill or
+    #: cut a client while its POST is open and the task already exists (and is billed).
+    submit_hold: float = 0.0
 
 
 @dataclass

@@ -53,6 +53,8 @@ class Simulator:
         sync_timeout: float = 120.0,
         render_workers: int = 2,
         output_dir: str | Path | None = None,
+        history_lag: float = 0.0,
+        submit_hold: float = 0.0,
         **fault_kwargs: Any,
     ) -> None:
         if not api_key:
@@ -68,6 +70,8 @@ class Simulator:
             webhook_secret=webhook_secret or new_secret(),
             sync_timeout=sync_timeout,
             render_workers=render_workers,
+            history_lag=history_lag,
+            submit_hold=submit_hold,
         )
         self._own_output_dir = output_dir is None
         out = Path(output_dir) if output_dir else Path(tempfile.mkdtemp(prefix="seedance-sim-"))
@@ -229,6 +233,15 @@ class Simulator:
 
     def set_generation_time(self, seconds: float) -> None:
         self._config.generation_time = seconds
+
+    def set_timing(
+        self, *, history_lag: float | None = None, submit_hold: float | None = None
+    ) -> None:
+        """Change the history lag or the submit hold (seconds) while the server runs."""
+        if history_lag is not None:
+            self._config.history_lag = max(0.0, history_lag)
+        if submit_hold is not None:
+            self._config.submit_hold = max(0.0, submit_hold)
 
     def set_retention(self, seconds: float) -> None:
         self._config.retention = seconds
