@@ -11,6 +11,7 @@ The public surface is re-exported here; modules behind it are implementation det
 
 from __future__ import annotations
 
+from ._version import __version__
 from .client import AsyncSeedanceClient, SeedanceClient
 from .errors import (
     APIError,
@@ -27,8 +28,6 @@ from .errors import (
 )
 from .models import ImageToVideoRequest, Prediction, PredictionStatus
 from .retry import RetryPolicy
-
-__version__ = "0.1.0"
 
 __all__ = [
     "APIError",

@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 
+from ._version import USER_AGENT
 from .errors import APIError
 from .protocol import (
     MAX_ENVELOPE_BYTES,
@@ -79,7 +80,7 @@ class AiohttpEnvelopes:
                     sock_connect=self._timeout.connect,
                     sock_read=self._timeout.read,
                 ),
-                headers={"User-Agent": "seedance-workflows/0.1.0"},
+                headers={"User-Agent": USER_AGENT},
             )
         return self._session
 
