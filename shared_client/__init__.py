@@ -26,7 +26,9 @@ from .errors import (
     ServiceUnreachableError,
     SubmissionUncertainError,
 )
+from .fingerprint import canonical_fingerprint
 from .models import ImageToVideoRequest, Prediction, PredictionStatus
+from .protocol import body_fingerprint
 from .retry import RetryPolicy
 
 __all__ = [
@@ -48,4 +50,6 @@ __all__ = [
     "ServiceUnreachableError",
     "SubmissionUncertainError",
     "__version__",
+    "body_fingerprint",
+    "canonical_fingerprint",
 ]

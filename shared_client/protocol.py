@@ -8,7 +8,6 @@ h11 approach). The sync and async clients are thin drivers that only move bytes.
 from __future__ import annotations
 
 import email.utils
-import hashlib
 import json
 import time
 from collections.abc import Mapping
@@ -29,6 +28,7 @@ from .errors import (
     ServiceUnreachableError,
     SubmissionUncertainError,
 )
+from .fingerprint import canonical_fingerprint
 from .models import Prediction, PredictionStatus
 
 __all__ = [
@@ -152,8 +152,7 @@ def match_submission(items: Any, model: str, fingerprint: str) -> Mapping[str, A
 
 def body_fingerprint(model: str, body: Mapping[str, Any]) -> str:
     """A stable id of a submit's content, to find the task again after an uncertain submit."""
-    canonical = json.dumps({"model": model, "body": body}, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return canonical_fingerprint({"model": model, "body": body})
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
