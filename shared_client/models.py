@@ -18,6 +18,7 @@ from typing import Any, TypeAlias
 from urllib.parse import urlsplit
 
 from .errors import InvalidRequestError, allowed_values
+from .media import looks_like_image
 
 __all__ = [
     "ASPECT_RATIOS",
@@ -58,15 +59,6 @@ _KNOWN_FIELDS = frozenset(
         "enable_web_search",
         "generate_audio",
     }
-)
-# Magic numbers of the image formats the API is known to take.
-_IMAGE_SIGNATURES: tuple[tuple[int, bytes], ...] = (
-    (0, b"\x89PNG\r\n\x1a\n"),
-    (0, b"\xff\xd8\xff"),
-    (0, b"GIF87a"),
-    (0, b"GIF89a"),
-    (0, b"BM"),
-    (8, b"WEBP"),
 )
 _IMAGE_ALLOWED = (
     "an http(s) URL, a data:image/... URI, a path to an existing image file, or image bytes"
@@ -265,11 +257,6 @@ def is_remote_image(source: ImageSource) -> bool:
     return isinstance(source, str) and (
         source.startswith(("http://", "https://")) or source.startswith("data:")
     )
-
-
-def looks_like_image(head: bytes) -> bool:
-    """True when the leading bytes carry the signature of an image format the API takes."""
-    return any(head[offset : offset + len(sig)] == sig for offset, sig in _IMAGE_SIGNATURES)
 
 
 def _check_prompt(prompt: object) -> None:
