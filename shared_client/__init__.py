@@ -28,7 +28,7 @@ from .errors import (
 )
 from .fingerprint import canonical_fingerprint
 from .models import ImageToVideoRequest, Prediction, PredictionStatus
-from .protocol import body_fingerprint
+from .protocol import body_fingerprint, failure_message
 from .retry import RetryPolicy
 
 __all__ = [
@@ -52,4 +52,5 @@ __all__ = [
     "__version__",
     "body_fingerprint",
     "canonical_fingerprint",
+    "failure_message",
 ]

@@ -37,6 +37,7 @@ __all__ = [
     "RequestSpec",
     "body_fingerprint",
     "check_outcome",
+    "failure_message",
     "interpret_response",
     "is_retryable_read",
     "is_safe_to_resubmit",
@@ -268,13 +269,24 @@ def parse_prediction(data: Mapping[str, Any]) -> Prediction:
     )
 
 
+def failure_message(prediction: Prediction) -> str:
+    """``prediction <id> <status> (code <n>): <the API's reason>``, for a failed prediction.
+
+    The one wording of a failed generation: the client raises it, and the Airflow
+    operator, sensor and trigger report it, so a failure reads the same everywhere.
+    """
+    code = f" (code {prediction.error_code})" if prediction.error_code is not None else ""
+    return (
+        f"prediction {prediction.id} {prediction.status.value}{code}: "
+        f"{prediction.error or 'the API gave no reason'}"
+    )
+
+
 def check_outcome(prediction: Prediction) -> Prediction:
     """Raise for a terminal prediction that did not produce a usable video."""
     if prediction.is_failure:
-        code = f" (code {prediction.error_code})" if prediction.error_code is not None else ""
         raise GenerationFailedError(
-            f"prediction {prediction.id} {prediction.status.value}{code}: "
-            f"{prediction.error or 'the API gave no reason'}",
+            failure_message(prediction),
             prediction=prediction,
             error=prediction.error,
             code=prediction.error_code,
