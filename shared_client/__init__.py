@@ -28,7 +28,8 @@ from .errors import (
 )
 from .fingerprint import canonical_fingerprint
 from .models import ImageToVideoRequest, Prediction, PredictionStatus
-from .protocol import body_fingerprint, failure_message
+from .outcomes import failure_message
+from .protocol import body_fingerprint
 from .retry import RetryPolicy
 
 __all__ = [
