@@ -1,13 +1,14 @@
 """The WaveSpeed protocol without I/O, in one import: requests, responses, failures.
 
 Everything that decides what a response *means* lives in plain functions over bytes,
-status codes and headers, so each edge case is a unit test with no socket (the h11
-approach). The sync and async clients are thin drivers that only move bytes. By concept:
+status codes, headers and neutral transport faults, so each edge case is a unit test with
+no socket (the h11 approach). The sync and async clients are thin drivers that only move
+bytes; none of the modules gathered here imports an HTTP library. By concept:
 
 * :mod:`.endpoints`: where each call goes and what it carries (:class:`RequestSpec`);
 * :mod:`.envelopes`: what an answer means (``data``, a :class:`Prediction`, or an error);
 * :mod:`.outcomes`: what a terminal prediction means for the caller;
-* :mod:`.transport_faults`: what a failure with no answer means;
+* :mod:`.transport_faults`: what a failure with no answer means (:class:`TransportFault`);
 * :mod:`.submissions`: how an uncertain submit is recognised, never resent;
 * :mod:`.retry`: which failures are worth another attempt.
 """
@@ -36,15 +37,17 @@ from .envelopes import (
 from .outcomes import check_outcome, failure_message
 from .retry import RetryKind, is_retryable_read, is_safe_to_resubmit
 from .submissions import body_fingerprint, match_submission, submit_failure
-from .transport_faults import MAX_REDIRECTS, transport_failure
+from .transport_faults import MAX_REDIRECTS, FaultKind, TransportFault, transport_failure
 
 __all__ = [
     "DEFAULT_BASE_URL",
     "HISTORY_PAGE_SIZE",
     "MAX_ENVELOPE_BYTES",
     "MAX_REDIRECTS",
+    "FaultKind",
     "RequestSpec",
     "RetryKind",
+    "TransportFault",
     "binary_upload_request",
     "body_fingerprint",
     "check_outcome",
