@@ -18,7 +18,7 @@ from typing import BinaryIO, TypeAlias
 __all__ = ["UploadBlob", "UploadSource", "looks_like_image", "prepare_upload", "sniff"]
 
 #: What :meth:`SeedanceClient.upload` accepts.
-UploadSource: TypeAlias = "str | os.PathLike[str] | bytes | bytearray | BinaryIO"
+UploadSource: TypeAlias = str | os.PathLike[str] | bytes | bytearray | BinaryIO
 
 CHUNK_SIZE = 256 * 1024
 #: Magic numbers: (offset, bytes, content type, extension). The one table of them: the

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any, Final, TypeAlias
 from urllib.parse import urlsplit
 
 from .errors import InvalidRequestError, allowed_values
@@ -33,20 +33,20 @@ __all__ = [
     "PredictionStatus",
 ]
 
-DEFAULT_MODEL = "bytedance/seedance-2.0-mini/image-to-video"
+DEFAULT_MODEL: Final[str] = "bytedance/seedance-2.0-mini/image-to-video"
 #: The Seedance 2.0 image-to-video family (mini is the contract; the siblings share its table).
-IMAGE_TO_VIDEO_MODELS: tuple[str, ...] = (
+IMAGE_TO_VIDEO_MODELS: Final[tuple[str, ...]] = (
     DEFAULT_MODEL,
     "bytedance/seedance-2.0/image-to-video",
     "bytedance/seedance-2.0-fast/image-to-video",
 )
-ASPECT_RATIOS: tuple[str, ...] = ("16:9", "9:16", "4:3", "3:4", "1:1", "21:9")
-RESOLUTIONS: tuple[str, ...] = ("480p", "720p", "1080p")
-MIN_DURATION = 4
-MAX_DURATION = 15
+ASPECT_RATIOS: Final[tuple[str, ...]] = ("16:9", "9:16", "4:3", "3:4", "1:1", "21:9")
+RESOLUTIONS: Final[tuple[str, ...]] = ("480p", "720p", "1080p")
+MIN_DURATION: Final[int] = 4
+MAX_DURATION: Final[int] = 15
 
 #: An image input: an http(s) URL, a ``data:image/...`` URI, a local path, or raw bytes.
-ImageSource: TypeAlias = "str | os.PathLike[str] | bytes"
+ImageSource: TypeAlias = str | os.PathLike[str] | bytes
 
 _KNOWN_FIELDS = frozenset(
     {
