@@ -7,11 +7,17 @@ The public surface is re-exported here; modules behind it are implementation det
     with SeedanceClient() as client:          # WAVESPEED_API_KEY, WAVESPEED_BASE_URL
         prediction = client.generate(ImageToVideoRequest(prompt="...", image="cat.png"))
         client.download(prediction, "out/")
+
+Integrations (the Airflow provider, the ComfyUI nodes) import from here only: the
+defaults and limits, the failure wording and the fingerprint recipe each have one
+source, behind this face.
 """
 
 from __future__ import annotations
 
+from ._version import __version__
 from .client import AsyncSeedanceClient, SeedanceClient
+from .endpoints import DEFAULT_BASE_URL
 from .errors import (
     APIError,
     AuthenticationError,
@@ -25,18 +31,42 @@ from .errors import (
     ServiceUnreachableError,
     SubmissionUncertainError,
 )
-from .models import ImageToVideoRequest, Prediction, PredictionStatus
+from .fingerprint import canonical_fingerprint
+from .media import UploadSource
+from .models import (
+    ASPECT_RATIOS,
+    DEFAULT_MODEL,
+    IMAGE_TO_VIDEO_MODELS,
+    MAX_DURATION,
+    MIN_DURATION,
+    RESOLUTIONS,
+    ImageSource,
+    ImageToVideoRequest,
+    Prediction,
+    PredictionStatus,
+)
+from .outcomes import failure_message
+from .polling import DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT
 from .retry import RetryPolicy
-
-__version__ = "0.1.0"
+from .submissions import body_fingerprint
 
 __all__ = [
+    "ASPECT_RATIOS",
+    "DEFAULT_BASE_URL",
+    "DEFAULT_MODEL",
+    "DEFAULT_POLL_INTERVAL",
+    "DEFAULT_TIMEOUT",
+    "IMAGE_TO_VIDEO_MODELS",
+    "MAX_DURATION",
+    "MIN_DURATION",
+    "RESOLUTIONS",
     "APIError",
     "AsyncSeedanceClient",
     "AuthenticationError",
     "DownloadError",
     "GenerationFailedError",
     "GenerationTimeoutError",
+    "ImageSource",
     "ImageToVideoRequest",
     "InvalidRequestError",
     "InvalidResponseError",
@@ -48,5 +78,9 @@ __all__ = [
     "SeedanceError",
     "ServiceUnreachableError",
     "SubmissionUncertainError",
+    "UploadSource",
     "__version__",
+    "body_fingerprint",
+    "canonical_fingerprint",
+    "failure_message",
 ]

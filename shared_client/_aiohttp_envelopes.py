@@ -20,10 +20,12 @@ from typing import Any
 
 import httpx
 
+from ._version import USER_AGENT
 from .errors import APIError
 from .protocol import (
     MAX_ENVELOPE_BYTES,
     RequestSpec,
+    TransportFault,
     interpret_response,
     same_origin,
     transport_failure,
@@ -34,7 +36,7 @@ try:
 except ImportError:  # pragma: no cover - exercised where aiohttp is absent
     aiohttp = None  # type: ignore[assignment]
 
-__all__ = ["AiohttpEnvelopes", "aiohttp_available"]
+__all__ = ["AiohttpEnvelopes", "aiohttp_available", "fault_from_aiohttp"]
 
 
 def aiohttp_available() -> bool:
@@ -79,7 +81,7 @@ class AiohttpEnvelopes:
                     sock_connect=self._timeout.connect,
                     sock_read=self._timeout.read,
                 ),
-                headers={"User-Agent": "seedance-workflows/0.1.0"},
+                headers={"User-Agent": USER_AGENT},
             )
         return self._session
 
@@ -102,10 +104,8 @@ class AiohttpEnvelopes:
                     if len(body) > MAX_ENVELOPE_BYTES:
                         break
                 status, response_headers = response.status, response.headers
-        except aiohttp.ClientError as exc:
-            raise transport_failure(_as_httpx_error(exc), spec) from exc
-        except TimeoutError as exc:  # a read timeout: the request was sent
-            raise transport_failure(httpx.ReadTimeout(str(exc) or "read timeout"), spec) from exc
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise transport_failure(fault_from_aiohttp(exc), spec) from exc
         if 300 <= status < 400:
             raise APIError(
                 f"{spec.purpose} (HTTP {status}): the API answered with a redirect to "
@@ -120,17 +120,20 @@ class AiohttpEnvelopes:
             await asyncio.sleep(0)  # let the connector close its transports
 
 
-def _as_httpx_error(exc: BaseException) -> httpx.TransportError:
-    """Map aiohttp's failures onto httpx's, so :func:`transport_failure` decides as for httpx.
+def fault_from_aiohttp(exc: BaseException) -> TransportFault:
+    """Name an aiohttp failure as a :class:`TransportFault`, as httpx's are named.
 
     What matters is whether the request may have left this host: connecting (refused,
     DNS, TLS handshake, connect timeout) means it did not; anything later means it may.
+    A bare ``TimeoutError`` is the session's read timeout: the request was sent.
     """
     message = str(exc) or type(exc).__name__
     if isinstance(exc, aiohttp.ConnectionTimeoutError):
-        return httpx.ConnectTimeout(message)
+        return TransportFault("connect_timeout", message)
     if isinstance(exc, aiohttp.ClientConnectorError):
-        return httpx.ConnectError(message)
+        return TransportFault("connect", message)
     if isinstance(exc, aiohttp.ServerTimeoutError):
-        return httpx.ReadTimeout(message)
-    return httpx.RemoteProtocolError(message)
+        return TransportFault("read_timeout", message)
+    if isinstance(exc, aiohttp.ClientError):
+        return TransportFault("protocol", message)
+    return TransportFault("read_timeout", str(exc) or "read timeout")

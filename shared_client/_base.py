@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import httpx
 
 from . import flows
+from ._version import USER_AGENT
 from .errors import AuthenticationError
 from .flows import Effect, OnUpdate, PostMultipart
 from .models import Prediction
@@ -29,7 +30,6 @@ from .retry import RetryPolicy
 
 T = TypeVar("T")
 _DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=60.0, write=120.0, pool=60.0)
-_USER_AGENT = "seedance-workflows/0.1.0"
 #: Explicitly no credentials: presigned upload URLs and output downloads never see the key.
 _NO_AUTH = httpx.Auth()
 
@@ -87,7 +87,7 @@ class ClientConfig:
             "verify": verify,
             "follow_redirects": True,
             "max_redirects": MAX_REDIRECTS,
-            "headers": {"User-Agent": _USER_AGENT},
+            "headers": {"User-Agent": USER_AGENT},
             "limits": httpx.Limits(
                 max_connections=max_connections, max_keepalive_connections=max_connections
             ),

@@ -21,6 +21,7 @@ from tenacity import AsyncRetrying
 from . import flows
 from ._aiohttp_envelopes import AiohttpEnvelopes, aiohttp_available
 from ._base import _NO_AUTH, ClientConfig, T, _multipart, _wait_defaults
+from ._httpx_faults import fault_from_httpx
 from .download import DownloadTarget, fetch, plan_download, plan_downloads
 from .errors import InvalidRequestError, SeedanceError, SubmissionUncertainError
 from .flows import Call, Effect, OnUpdate, PutUpload, Sleep
@@ -229,7 +230,7 @@ class AsyncSeedanceClient(ClientConfig):
             ) as response:
                 body = await _aread_capped(response.aiter_bytes())
         except httpx.RequestError as exc:
-            raise transport_failure(exc, spec) from exc
+            raise transport_failure(fault_from_httpx(exc), spec) from exc
         return interpret_response(
             response.status_code, response.headers, body, purpose=spec.purpose
         )
@@ -241,7 +242,7 @@ class AsyncSeedanceClient(ClientConfig):
                 effect.url, content=_achunks(effect.blob.chunks()), headers=headers, auth=_NO_AUTH
             )
         except httpx.RequestError as exc:
-            raise transport_failure(exc, spec) from exc
+            raise transport_failure(fault_from_httpx(exc), spec) from exc
         if response.status_code >= 400:
             interpret_response(
                 response.status_code, response.headers, response.content, purpose="upload"

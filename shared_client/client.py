@@ -21,6 +21,7 @@ from tenacity import Retrying
 
 from . import flows
 from ._base import _NO_AUTH, ClientConfig, T, _multipart, _wait_defaults
+from ._httpx_faults import fault_from_httpx
 from .async_client import AsyncSeedanceClient
 from .download import DownloadTarget, fetch, plan_download, plan_downloads
 from .errors import SeedanceError, SubmissionUncertainError
@@ -188,7 +189,7 @@ class SeedanceClient(ClientConfig):
             ) as response:
                 body = _read_capped(response.iter_bytes())
         except httpx.RequestError as exc:
-            raise transport_failure(exc, spec) from exc
+            raise transport_failure(fault_from_httpx(exc), spec) from exc
         return interpret_response(
             response.status_code, response.headers, body, purpose=spec.purpose
         )
@@ -200,7 +201,7 @@ class SeedanceClient(ClientConfig):
                 effect.url, content=effect.blob.chunks(), headers=headers, auth=_NO_AUTH
             )
         except httpx.RequestError as exc:
-            raise transport_failure(exc, spec) from exc
+            raise transport_failure(fault_from_httpx(exc), spec) from exc
         if response.status_code >= 400:
             interpret_response(
                 response.status_code, response.headers, response.content, purpose="upload"

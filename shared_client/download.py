@@ -24,6 +24,7 @@ import httpx
 from tenacity import Retrying
 
 from ._base import _NO_AUTH
+from ._httpx_faults import fault_from_httpx
 from .errors import DownloadError, SeedanceError, ServiceUnreachableError
 from .models import Prediction
 from .protocol import RequestSpec, interpret_response, transport_failure
@@ -269,5 +270,5 @@ def _stream_once(
                     raise DownloadCancelled(f"download of {spec.url} cancelled")
                 part.write(chunk)
     except httpx.RequestError as exc:
-        raise transport_failure(exc, spec) from exc
+        raise transport_failure(fault_from_httpx(exc), spec) from exc
     part.end_of_body()

@@ -15,16 +15,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, TypeAlias
 
-__all__ = ["UploadBlob", "UploadSource", "prepare_upload"]
+__all__ = ["UploadBlob", "UploadSource", "looks_like_image", "prepare_upload", "sniff"]
 
 #: What :meth:`SeedanceClient.upload` accepts.
-UploadSource: TypeAlias = "str | os.PathLike[str] | bytes | bytearray | BinaryIO"
+UploadSource: TypeAlias = str | os.PathLike[str] | bytes | bytearray | BinaryIO
 
 CHUNK_SIZE = 256 * 1024
+#: Magic numbers: (offset, bytes, content type, extension). The one table of them: the
+#: request validation (:func:`looks_like_image`) and the upload's content type both read it.
 _SIGNATURES: tuple[tuple[int, bytes, str, str], ...] = (
     (0, b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
     (0, b"\xff\xd8\xff", "image/jpeg", ".jpg"),
-    (0, b"GIF8", "image/gif", ".gif"),
+    (0, b"GIF87a", "image/gif", ".gif"),
+    (0, b"GIF89a", "image/gif", ".gif"),
     (0, b"BM", "image/bmp", ".bmp"),
     (8, b"WEBP", "image/webp", ".webp"),
     (4, b"ftyp", "video/mp4", ".mp4"),
@@ -66,6 +69,14 @@ def sniff(head: bytes) -> tuple[str, str] | None:
                 continue
             return content_type, extension
     return None
+
+
+def looks_like_image(head: bytes) -> bool:
+    """True when the leading bytes carry the signature of an image format the API takes."""
+    return any(
+        content_type.startswith("image/") and head[offset : offset + len(signature)] == signature
+        for offset, signature, content_type, _ in _SIGNATURES
+    )
 
 
 def prepare_upload(source: UploadSource, *, name: str | None = None) -> UploadBlob:

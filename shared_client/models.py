@@ -14,10 +14,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any, Final, TypeAlias
 from urllib.parse import urlsplit
 
 from .errors import InvalidRequestError, allowed_values
+from .media import looks_like_image
 
 __all__ = [
     "ASPECT_RATIOS",
@@ -32,20 +33,20 @@ __all__ = [
     "PredictionStatus",
 ]
 
-DEFAULT_MODEL = "bytedance/seedance-2.0-mini/image-to-video"
+DEFAULT_MODEL: Final[str] = "bytedance/seedance-2.0-mini/image-to-video"
 #: The Seedance 2.0 image-to-video family (mini is the contract; the siblings share its table).
-IMAGE_TO_VIDEO_MODELS: tuple[str, ...] = (
+IMAGE_TO_VIDEO_MODELS: Final[tuple[str, ...]] = (
     DEFAULT_MODEL,
     "bytedance/seedance-2.0/image-to-video",
     "bytedance/seedance-2.0-fast/image-to-video",
 )
-ASPECT_RATIOS: tuple[str, ...] = ("16:9", "9:16", "4:3", "3:4", "1:1", "21:9")
-RESOLUTIONS: tuple[str, ...] = ("480p", "720p", "1080p")
-MIN_DURATION = 4
-MAX_DURATION = 15
+ASPECT_RATIOS: Final[tuple[str, ...]] = ("16:9", "9:16", "4:3", "3:4", "1:1", "21:9")
+RESOLUTIONS: Final[tuple[str, ...]] = ("480p", "720p", "1080p")
+MIN_DURATION: Final[int] = 4
+MAX_DURATION: Final[int] = 15
 
 #: An image input: an http(s) URL, a ``data:image/...`` URI, a local path, or raw bytes.
-ImageSource: TypeAlias = "str | os.PathLike[str] | bytes"
+ImageSource: TypeAlias = str | os.PathLike[str] | bytes
 
 _KNOWN_FIELDS = frozenset(
     {
@@ -58,15 +59,6 @@ _KNOWN_FIELDS = frozenset(
         "enable_web_search",
         "generate_audio",
     }
-)
-# Magic numbers of the image formats the API is known to take.
-_IMAGE_SIGNATURES: tuple[tuple[int, bytes], ...] = (
-    (0, b"\x89PNG\r\n\x1a\n"),
-    (0, b"\xff\xd8\xff"),
-    (0, b"GIF87a"),
-    (0, b"GIF89a"),
-    (0, b"BM"),
-    (8, b"WEBP"),
 )
 _IMAGE_ALLOWED = (
     "an http(s) URL, a data:image/... URI, a path to an existing image file, or image bytes"
@@ -265,11 +257,6 @@ def is_remote_image(source: ImageSource) -> bool:
     return isinstance(source, str) and (
         source.startswith(("http://", "https://")) or source.startswith("data:")
     )
-
-
-def looks_like_image(head: bytes) -> bool:
-    """True when the leading bytes carry the signature of an image format the API takes."""
-    return any(head[offset : offset + len(sig)] == sig for offset, sig in _IMAGE_SIGNATURES)
 
 
 def _check_prompt(prompt: object) -> None:

@@ -10,11 +10,12 @@ time, and it is driven by an injected clock so tests need no sleeping.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Final
 
 __all__ = ["DEFAULT_POLL_INTERVAL", "DEFAULT_TIMEOUT", "PollSchedule"]
 
-DEFAULT_POLL_INTERVAL = 5.0
-DEFAULT_TIMEOUT = 1800.0
+DEFAULT_POLL_INTERVAL: Final[float] = 5.0
+DEFAULT_TIMEOUT: Final[float] = 1800.0
 
 
 @dataclass

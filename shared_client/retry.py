@@ -1,8 +1,10 @@
-"""Retry policies, as tenacity arguments shared by the sync and async drivers.
+"""When to try again, and how long to wait: retry decisions and policies.
 
 Reads retry with exponential backoff and full jitter, honour ``Retry-After``, and stop
 after a bounded number of attempts *and* a bounded time. Submits use the same waits but
-a narrower predicate (see :func:`shared_client.protocol.is_safe_to_resubmit`).
+a narrower predicate (:func:`is_safe_to_resubmit`): a submit is paid and not idempotent.
+The decisions are plain functions over the error tree; :class:`RetryPolicy` turns them
+into tenacity arguments shared by the sync and async drivers.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from tenacity import (
     RetryCallState,
@@ -20,12 +22,42 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from .errors import APIError
-from .protocol import RetryKind, is_retryable_read, is_safe_to_resubmit
+from .errors import (
+    APIError,
+    AuthenticationError,
+    InvalidResponseError,
+    RateLimitError,
+    ServiceUnreachableError,
+)
 
-__all__ = ["RetryPolicy"]
+__all__ = ["RetryKind", "RetryPolicy", "is_retryable_read", "is_safe_to_resubmit"]
 
 logger = logging.getLogger(__name__)
+
+#: How a request may be retried: as an idempotent read, as a paid submit, or not at all.
+RetryKind = Literal["read", "submit", "none"]
+
+
+def is_retryable_read(exc: BaseException) -> bool:
+    """Reads are idempotent: retry throttling, server errors and transport faults."""
+    if isinstance(exc, AuthenticationError):
+        return False
+    if isinstance(exc, RateLimitError | ServiceUnreachableError):
+        return True
+    if isinstance(exc, InvalidResponseError):
+        # A garbled body from a failing server is transient; a complete but malformed 2xx
+        # body is a server bug that asking again will not fix.
+        return exc.status_code is None or exc.status_code >= 500
+    if isinstance(exc, APIError):
+        return exc.is_server_error or exc.status_code == 408
+    return False
+
+
+def is_safe_to_resubmit(exc: BaseException) -> bool:
+    """A submit may be resent only when it provably created nothing: 429, or never sent."""
+    if isinstance(exc, RateLimitError):
+        return True
+    return isinstance(exc, ServiceUnreachableError) and not exc.request_sent
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from shared_client import (
     SubmissionUncertainError,
 )
 from shared_client import protocol as p
+from shared_client._httpx_faults import fault_from_httpx
 
 BASE = "https://api.wavespeed.ai"
 H = httpx.Headers
@@ -228,7 +229,7 @@ def spec() -> p.RequestSpec:
 def test_transport_failures_know_whether_the_request_left(
     exc: httpx.TransportError, sent: bool
 ) -> None:
-    err = p.transport_failure(exc, spec())
+    err = p.transport_failure(fault_from_httpx(exc), spec())
     assert isinstance(err, ServiceUnreachableError)
     assert err.request_sent is sent
     assert p.is_retryable_read(err)
@@ -236,7 +237,7 @@ def test_transport_failures_know_whether_the_request_left(
 
 
 def test_an_ambiguous_submit_failure_becomes_submission_uncertain() -> None:
-    cause = p.transport_failure(httpx.ReadTimeout("read"), spec())
+    cause = p.transport_failure(fault_from_httpx(httpx.ReadTimeout("read")), spec())
     err = p.submit_failure(cause, spec(), started_at=1_700_000_000.0)
     assert isinstance(err, SubmissionUncertainError)
     assert err.model == "bytedance/seedance-2.0-mini/image-to-video"
@@ -278,7 +279,7 @@ def test_base_url_must_be_http_with_a_host(url: str) -> None:
     ],
 )
 def test_bad_redirects_are_refused_not_retried(exc: httpx.RequestError, fragment: str) -> None:
-    err = p.transport_failure(exc, spec())
+    err = p.transport_failure(fault_from_httpx(exc), spec())
     assert type(err) is APIError
     assert fragment in str(err)
     assert not p.is_retryable_read(err)
