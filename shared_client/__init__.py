@@ -11,6 +11,8 @@ The public surface is re-exported here; modules behind it are implementation det
 
 from __future__ import annotations
 
+from importlib.metadata import PackageNotFoundError, version
+
 from .client import AsyncSeedanceClient, SeedanceClient
 from .errors import (
     APIError,
@@ -25,12 +27,38 @@ from .errors import (
     ServiceUnreachableError,
     SubmissionUncertainError,
 )
-from .models import ImageToVideoRequest, Prediction, PredictionStatus
+from .fingerprint import canonical_fingerprint
+from .models import (
+    ASPECT_RATIOS,
+    DEFAULT_MODEL,
+    IMAGE_TO_VIDEO_MODELS,
+    MAX_DURATION,
+    MIN_DURATION,
+    RESOLUTIONS,
+    ImageToVideoRequest,
+    Prediction,
+    PredictionStatus,
+    failure_message,
+)
+from .polling import DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT
+from .protocol import DEFAULT_BASE_URL
 from .retry import RetryPolicy
 
-__version__ = "0.1.0"
+try:  # one version for every package of the distribution, from its metadata
+    __version__ = version("seedance-workflows")
+except PackageNotFoundError:  # a source tree that was never installed (ComfyUI clone route)
+    __version__ = "0.0.0+unknown"
 
 __all__ = [
+    "ASPECT_RATIOS",
+    "DEFAULT_BASE_URL",
+    "DEFAULT_MODEL",
+    "DEFAULT_POLL_INTERVAL",
+    "DEFAULT_TIMEOUT",
+    "IMAGE_TO_VIDEO_MODELS",
+    "MAX_DURATION",
+    "MIN_DURATION",
+    "RESOLUTIONS",
     "APIError",
     "AsyncSeedanceClient",
     "AuthenticationError",
@@ -49,4 +77,6 @@ __all__ = [
     "ServiceUnreachableError",
     "SubmissionUncertainError",
     "__version__",
+    "canonical_fingerprint",
+    "failure_message",
 ]

@@ -30,6 +30,7 @@ __all__ = [
     "ImageToVideoRequest",
     "Prediction",
     "PredictionStatus",
+    "failure_message",
 ]
 
 DEFAULT_MODEL = "bytedance/seedance-2.0-mini/image-to-video"
@@ -183,6 +184,15 @@ class Prediction:
             result_url=data.get("result_url"),
             has_nsfw_contents=[bool(x) for x in data.get("has_nsfw_contents") or []],
         )
+
+
+def failure_message(prediction: Prediction) -> str:
+    """The one wording of "this prediction failed", with the API's code and reason."""
+    code = f" (code {prediction.error_code})" if prediction.error_code is not None else ""
+    return (
+        f"prediction {prediction.id} {prediction.status.value}{code}: "
+        f"{prediction.error or 'the API gave no reason'}"
+    )
 
 
 @dataclass(frozen=True)
