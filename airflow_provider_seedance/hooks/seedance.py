@@ -18,18 +18,26 @@ from urllib.parse import urlsplit
 
 from airflow.providers.common.compat.sdk import BaseHook
 
-from shared_client import AsyncSeedanceClient, SeedanceClient
-from shared_client.errors import APIError, AuthenticationError, SeedanceError
-from shared_client.retry import RetryPolicy
+from airflow_provider_seedance.connection_form import (
+    CONN_TYPE,
+    EXTRA_FIELDS,
+    HOOK_NAME,
+    hook_form_widgets,
+    hook_ui_field_behaviour,
+)
+from shared_client import (
+    APIError,
+    AsyncSeedanceClient,
+    AuthenticationError,
+    RetryPolicy,
+    SeedanceClient,
+    SeedanceError,
+)
 
 log = logging.getLogger(__name__)
 
 DEFAULT_CONN_ID = "wavespeed_default"
-CONN_TYPE = "wavespeed"
-HOOK_NAME = "WaveSpeed (Seedance)"
 #: An id no prediction can have: asking for it proves the key is accepted without paying.
-#: Connection extras the hook reads: timeout (s), verify_ssl, max_attempts (per read).
-_EXTRA_FIELDS = ("timeout", "verify_ssl", "max_attempts")
 _PROBE_PREDICTION_ID = "airflow-connection-test-0000"
 
 
@@ -149,25 +157,12 @@ class SeedanceHook(BaseHook):
     @classmethod
     def get_ui_field_behaviour(cls) -> dict[str, Any]:
         """Hide the fields the API does not use and say what the others mean."""
-        return {
-            "hidden_fields": ["login", "schema", "port", "extra"],
-            "relabeling": {"password": "API key", "host": "Base URL"},
-            "placeholders": {
-                "host": "https://api.wavespeed.ai (leave empty for the public API)",
-                "password": "WaveSpeed API key",
-            },
-        }
+        return hook_ui_field_behaviour()
 
     @classmethod
     def get_connection_form_widgets(cls) -> dict[str, Any]:
         """Extra fields for the Airflow 2 connection form (Flask-AppBuilder widgets)."""
-        from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
-        from wtforms import BooleanField, StringField
-
-        return {
-            "timeout": StringField("Request timeout (s)", widget=BS3TextFieldWidget()),
-            "verify_ssl": BooleanField("Verify TLS certificates", default=True),
-        }
+        return hook_form_widgets()
 
     # -- settings --
     @staticmethod
@@ -176,7 +171,7 @@ class SeedanceHook(BaseHook):
         return extra.get(name, extra.get(f"extra__{CONN_TYPE}__{name}"))
 
     def _settings_from_connection(self, conn: Any, extra: dict[str, Any]) -> ClientSettings:
-        extras = {k: self._extra_field(extra, k) for k in _EXTRA_FIELDS}
+        extras = {k: self._extra_field(extra, k) for k in EXTRA_FIELDS}
         return settings_from(conn.password, conn.host, conn.schema, conn.port, extras)
 
     def get_settings(self) -> ClientSettings:
