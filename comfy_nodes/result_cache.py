@@ -36,7 +36,7 @@ INDEX_FOLDER = "index"
 def request_fingerprint(fields: dict[str, Any]) -> str:
     """Stable SHA-256 over canonical JSON of the request fields (order-independent).
 
-    The client's :func:`~shared_client.canonical_fingerprint`, so the on-disk index keys
+    The client's ``canonical_fingerprint``, so the on-disk index keys
     never depend on a second copy of the canonical-JSON rules.
     """
     return canonical_fingerprint(fields)
