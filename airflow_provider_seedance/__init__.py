@@ -6,4 +6,7 @@ Install next to ``apache-airflow`` (>= 2.11); Airflow discovers it through the
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+# One distribution, one version: shared_client reads it from the package metadata.
+from shared_client import __version__
+
+__all__ = ["__version__"]

@@ -3,6 +3,7 @@
 ``package-name`` must equal the distribution name (Airflow checks). ``conn-fields`` and
 ``ui-field-behaviour`` describe the connection form declaratively (Airflow 3.2+ renders
 it without importing the hook); older versions call the hook's form methods instead.
+Both come from :mod:`.connection_form`, the form's single declaration.
 """
 
 from __future__ import annotations
@@ -10,6 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from airflow_provider_seedance import __version__
+from airflow_provider_seedance.connection_form import (
+    CONN_TYPE,
+    HOOK_NAME,
+    provider_conn_fields,
+    provider_ui_field_behaviour,
+)
 
 _MODULE = "airflow_provider_seedance"
 _INTEGRATION = "WaveSpeed Seedance"
@@ -44,34 +51,11 @@ def get_provider_info() -> dict[str, Any]:
         "extra-links": [f"{_MODULE}.links.seedance.SeedanceVideoLink"],
         "connection-types": [
             {
-                "connection-type": "wavespeed",
+                "connection-type": CONN_TYPE,
                 "hook-class-name": f"{_MODULE}.hooks.seedance.SeedanceHook",
-                "hook-name": "WaveSpeed (Seedance)",
-                "conn-fields": {
-                    "timeout": {
-                        "label": "Request timeout (s)",
-                        "schema": {"type": ["number", "null"]},
-                        "description": "Per-request HTTP timeout; empty uses the client default.",
-                    },
-                    "max_attempts": {
-                        "label": "Attempts per read",
-                        "schema": {"type": ["integer", "null"]},
-                        "description": "Tries per status/download request (submits never retry).",
-                    },
-                    "verify_ssl": {
-                        "label": "Verify TLS certificates",
-                        "schema": {"type": ["boolean", "null"], "default": True},
-                        "description": "Only turn off for a local test server.",
-                    },
-                },
-                "ui-field-behaviour": {
-                    "hidden-fields": ["login", "schema", "port", "extra"],
-                    "relabeling": {"password": "API key", "host": "Base URL"},
-                    "placeholders": {
-                        "host": "https://api.wavespeed.ai (leave empty for the public API)",
-                        "password": "WaveSpeed API key",
-                    },
-                },
+                "hook-name": HOOK_NAME,
+                "conn-fields": provider_conn_fields(),
+                "ui-field-behaviour": provider_ui_field_behaviour(),
             }
         ],
     }

@@ -18,8 +18,7 @@ from urllib.parse import unquote, urlsplit
 
 from airflow.providers.common.compat.sdk import ObjectStoragePath
 
-from shared_client import Prediction, SeedanceClient
-from shared_client.errors import InvalidRequestError
+from shared_client import InvalidRequestError, Prediction, SeedanceClient
 
 log = logging.getLogger(__name__)
 

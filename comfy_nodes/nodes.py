@@ -3,7 +3,8 @@
 Two declarations of one node. The V3 one (``comfy_api.latest``: schema, async
 ``execute``, VIDEO output pointing at the MP4 file) is used wherever ComfyUI has it.
 The V1 one (``NODE_CLASS_MAPPINGS``) serves older ComfyUI builds, which have no VIDEO
-type, so it returns decoded frames, AUDIO and fps.
+type, so it returns decoded frames, AUDIO and fps. Both generate their inputs from one
+table, :data:`INPUTS`, so a changed default, range or tooltip cannot reach only one.
 
 Neither declares ``fingerprint_inputs`` / ``IS_CHANGED``: ComfyUI then re-uses its
 cached outputs whenever the inputs (seed included) are unchanged, so a re-queue costs
@@ -14,10 +15,11 @@ API nodes. Neither has an API-key input, by design (see ``settings.py``).
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from shared_client.models import (
+from shared_client import (
     ASPECT_RATIOS,
     DEFAULT_MODEL,
     IMAGE_TO_VIDEO_MODELS,
@@ -55,21 +57,138 @@ DESCRIPTION = (
 ASPECT_RATIO_OPTIONS: tuple[str, ...] = (AUTO_ASPECT_RATIO, *ASPECT_RATIOS)
 MAX_SEED = 2_147_483_647
 
-TOOLTIPS = {
-    "image": "Start frame. Only the first image of a batch is used.",
-    "prompt": "Describe the scene, action, camera movement and mood.",
-    "model": "Seedance 2.0 image-to-video tier: mini (cheapest), standard, or fast.",
-    "resolution": "Output resolution.",
-    "aspect_ratio": "Output aspect ratio; 'auto' adapts to the input image.",
-    "duration": f"Video length in seconds ({MIN_DURATION}-{MAX_DURATION}).",
-    "generate_audio": "Generate native audio synchronised with the video.",
-    "enable_web_search": "Let the model use web search for real-time information.",
-    "seed": (
-        "Re-run control: the same inputs and seed reuse the previous video (no new charge); "
-        "a new seed generates again. Not sent to the API, which takes no seed."
+
+@dataclass(frozen=True)
+class InputSpec:
+    """One node input, in terms both declarations are generated from.
+
+    ``kind`` is the ComfyUI type (IMAGE, STRING, COMBO, INT, BOOLEAN); ``display`` is the
+    INT widget (slider or number); ``control_after_generate`` adds the seed control.
+    """
+
+    name: str
+    kind: str
+    tooltip: str
+    default: Any = None
+    options: tuple[str, ...] = ()
+    minimum: int | None = None
+    maximum: int | None = None
+    display: str | None = None
+    multiline: bool = False
+    control_after_generate: bool = False
+    optional: bool = False
+
+
+#: The node's inputs, in socket order: the single declaration behind V3 and V1.
+INPUTS: tuple[InputSpec, ...] = (
+    InputSpec("image", "IMAGE", "Start frame. Only the first image of a batch is used."),
+    InputSpec(
+        "prompt",
+        "STRING",
+        "Describe the scene, action, camera movement and mood.",
+        default="",
+        multiline=True,
     ),
-    "last_image": "Optional last frame for the video.",
-}
+    InputSpec(
+        "model",
+        "COMBO",
+        "Seedance 2.0 image-to-video tier: mini (cheapest), standard, or fast.",
+        default=DEFAULT_MODEL,
+        options=IMAGE_TO_VIDEO_MODELS,
+    ),
+    InputSpec("resolution", "COMBO", "Output resolution.", default="720p", options=RESOLUTIONS),
+    InputSpec(
+        "aspect_ratio",
+        "COMBO",
+        "Output aspect ratio; 'auto' adapts to the input image.",
+        default=AUTO_ASPECT_RATIO,
+        options=ASPECT_RATIO_OPTIONS,
+    ),
+    InputSpec(
+        "duration",
+        "INT",
+        f"Video length in seconds ({MIN_DURATION}-{MAX_DURATION}).",
+        default=5,
+        minimum=MIN_DURATION,
+        maximum=MAX_DURATION,
+        display="slider",
+    ),
+    InputSpec(
+        "generate_audio",
+        "BOOLEAN",
+        "Generate native audio synchronised with the video.",
+        default=True,
+    ),
+    InputSpec(
+        "enable_web_search",
+        "BOOLEAN",
+        "Let the model use web search for real-time information.",
+        default=False,
+    ),
+    InputSpec(
+        "seed",
+        "INT",
+        "Re-run control: the same inputs and seed reuse the previous video (no new charge); "
+        "a new seed generates again. Not sent to the API, which takes no seed.",
+        default=0,
+        minimum=0,
+        maximum=MAX_SEED,
+        display="number",
+        control_after_generate=True,
+    ),
+    InputSpec("last_image", "IMAGE", "Optional last frame for the video.", optional=True),
+)
+
+
+def _widget_options(spec: InputSpec) -> dict[str, Any]:
+    """The widget options both APIs share, under their V3 keyword names."""
+    if spec.kind == "STRING":
+        return {"multiline": spec.multiline, "default": spec.default}
+    if spec.kind in ("COMBO", "BOOLEAN"):
+        return {"default": spec.default}
+    if spec.kind == "INT":
+        return {"default": spec.default, "min": spec.minimum, "max": spec.maximum, "step": 1}
+    return {}
+
+
+def v3_inputs(io: Any, control: Any) -> list[Any]:
+    """``io.*.Input`` objects for the V3 schema; ``control`` is the seed's control value."""
+    sockets = {
+        "IMAGE": io.Image,
+        "STRING": io.String,
+        "COMBO": io.Combo,
+        "INT": io.Int,
+        "BOOLEAN": io.Boolean,
+    }
+    inputs = []
+    for spec in INPUTS:
+        options = _widget_options(spec)
+        if spec.kind == "COMBO":
+            options["options"] = list(spec.options)
+        if spec.display is not None:
+            options["display_mode"] = getattr(io.NumberDisplay, spec.display)
+        if spec.control_after_generate:
+            options["control_after_generate"] = control
+        if spec.optional:
+            options["optional"] = True
+        inputs.append(sockets[spec.kind].Input(spec.name, tooltip=spec.tooltip, **options))
+    return inputs
+
+
+def v1_input_types() -> dict[str, Any]:
+    """``INPUT_TYPES`` for the V1 declaration (a combo's type is its list of options)."""
+    required: dict[str, Any] = {}
+    optional: dict[str, Any] = {}
+    for spec in INPUTS:
+        options = _widget_options(spec)
+        if spec.display is not None:
+            options["display"] = spec.display
+        if spec.control_after_generate:
+            options["control_after_generate"] = True  # V1 has no "fixed" value to name
+        options["tooltip"] = spec.tooltip
+        kind: Any = list(spec.options) if spec.kind == "COMBO" else spec.kind
+        (optional if spec.optional else required)[spec.name] = (kind, options)
+    return {"required": required, "optional": optional, "hidden": {"unique_id": "UNIQUE_ID"}}
 
 
 def build_inputs(
@@ -141,56 +260,7 @@ def make_v3_classes(latest: ModuleType) -> tuple[type, type]:
                 category=CATEGORY,
                 description=DESCRIPTION,
                 search_aliases=["seedance", "wavespeed", "bytedance", "image to video"],
-                inputs=[
-                    io.Image.Input("image", tooltip=TOOLTIPS["image"]),
-                    io.String.Input(
-                        "prompt", multiline=True, default="", tooltip=TOOLTIPS["prompt"]
-                    ),
-                    io.Combo.Input(
-                        "model",
-                        options=list(IMAGE_TO_VIDEO_MODELS),
-                        default=DEFAULT_MODEL,
-                        tooltip=TOOLTIPS["model"],
-                    ),
-                    io.Combo.Input(
-                        "resolution",
-                        options=list(RESOLUTIONS),
-                        default="720p",
-                        tooltip=TOOLTIPS["resolution"],
-                    ),
-                    io.Combo.Input(
-                        "aspect_ratio",
-                        options=list(ASPECT_RATIO_OPTIONS),
-                        default=AUTO_ASPECT_RATIO,
-                        tooltip=TOOLTIPS["aspect_ratio"],
-                    ),
-                    io.Int.Input(
-                        "duration",
-                        default=5,
-                        min=MIN_DURATION,
-                        max=MAX_DURATION,
-                        step=1,
-                        display_mode=io.NumberDisplay.slider,
-                        tooltip=TOOLTIPS["duration"],
-                    ),
-                    io.Boolean.Input(
-                        "generate_audio", default=True, tooltip=TOOLTIPS["generate_audio"]
-                    ),
-                    io.Boolean.Input(
-                        "enable_web_search", default=False, tooltip=TOOLTIPS["enable_web_search"]
-                    ),
-                    io.Int.Input(
-                        "seed",
-                        default=0,
-                        min=0,
-                        max=MAX_SEED,
-                        step=1,
-                        display_mode=io.NumberDisplay.number,
-                        control_after_generate=control,
-                        tooltip=TOOLTIPS["seed"],
-                    ),
-                    io.Image.Input("last_image", optional=True, tooltip=TOOLTIPS["last_image"]),
-                ],
+                inputs=v3_inputs(io, control),
                 outputs=[
                     io.Video.Output(display_name="video"),
                     io.String.Output(display_name="video_url"),
@@ -249,42 +319,7 @@ class SeedanceImageToVideoV1:
 
     @classmethod
     def INPUT_TYPES(cls) -> dict[str, Any]:
-        return {
-            "required": {
-                "image": ("IMAGE", {"tooltip": TOOLTIPS["image"]}),
-                "prompt": (
-                    "STRING",
-                    {"multiline": True, "default": "", "tooltip": TOOLTIPS["prompt"]},
-                ),
-                "model": (list(IMAGE_TO_VIDEO_MODELS), {"default": DEFAULT_MODEL}),
-                "resolution": (list(RESOLUTIONS), {"default": "720p"}),
-                "aspect_ratio": (list(ASPECT_RATIO_OPTIONS), {"default": AUTO_ASPECT_RATIO}),
-                "duration": (
-                    "INT",
-                    {
-                        "default": 5,
-                        "min": MIN_DURATION,
-                        "max": MAX_DURATION,
-                        "step": 1,
-                        "display": "slider",
-                    },
-                ),
-                "generate_audio": ("BOOLEAN", {"default": True}),
-                "enable_web_search": ("BOOLEAN", {"default": False}),
-                "seed": (
-                    "INT",
-                    {
-                        "default": 0,
-                        "min": 0,
-                        "max": MAX_SEED,
-                        "control_after_generate": True,
-                        "tooltip": TOOLTIPS["seed"],
-                    },
-                ),
-            },
-            "optional": {"last_image": ("IMAGE", {"tooltip": TOOLTIPS["last_image"]})},
-            "hidden": {"unique_id": "UNIQUE_ID"},
-        }
+        return v1_input_types()
 
     def generate(self, unique_id: str | None = None, **node_inputs: Any) -> tuple[Any, ...]:
         """Blocking in V1 by necessity (old ComfyUI calls nodes synchronously)."""

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import json
 import logging
 import os
@@ -27,15 +26,20 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from shared_client import canonical_fingerprint
+
 logger = logging.getLogger(__name__)
 
 INDEX_FOLDER = "index"
 
 
 def request_fingerprint(fields: dict[str, Any]) -> str:
-    """Stable SHA-256 over canonical JSON of the request fields (order-independent)."""
-    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    """Stable SHA-256 over canonical JSON of the request fields (order-independent).
+
+    The client's ``canonical_fingerprint``, so the on-disk index keys
+    never depend on a second copy of the canonical-JSON rules.
+    """
+    return canonical_fingerprint(fields)
 
 
 @dataclass

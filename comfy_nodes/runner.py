@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import NoReturn, Protocol, TypeVar
 
 from shared_client import (
+    DEFAULT_BASE_URL,
     AsyncSeedanceClient,
     AuthenticationError,
     GenerationFailedError,
@@ -31,9 +32,9 @@ from shared_client import (
     InvalidRequestError,
     Prediction,
     SeedanceError,
+    ServiceUnreachableError,
     SubmissionUncertainError,
 )
-from shared_client.errors import ServiceUnreachableError
 
 from .conversions import sha256_hex
 from .errors import GenerationError, NodeInputError
@@ -299,7 +300,7 @@ async def _sliced(
 def _explain(exc: SeedanceError, settings: NodeSettings) -> str:
     """A message for the node: what happened, whether anything was paid, what to do."""
     detail = _redact(str(exc), settings.api_key)
-    where = settings.base_url or "https://api.wavespeed.ai"
+    where = settings.base_url or DEFAULT_BASE_URL
     if isinstance(exc, AuthenticationError):
         return (
             f"api_key: WaveSpeed rejected the key ({detail}). Check WAVESPEED_API_KEY or the "

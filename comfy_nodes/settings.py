@@ -21,6 +21,11 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# The client's defaults: 5 s is the poll interval WaveSpeed asks for on video tasks, and
+# 30 minutes covers a generation queued behind the account's concurrency limit while a
+# person waits at the node. SEEDANCE_POLL_INTERVAL / SEEDANCE_TIMEOUT override them.
+from shared_client import DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT
+
 logger = logging.getLogger(__name__)
 
 API_KEY_ENV = "WAVESPEED_API_KEY"
@@ -29,11 +34,6 @@ CACHE_DIR_ENV = "SEEDANCE_COMFY_CACHE_DIR"
 POLL_INTERVAL_ENV = "SEEDANCE_POLL_INTERVAL"
 TIMEOUT_ENV = "SEEDANCE_TIMEOUT"
 CONFIG_FILE_NAME = "wavespeed.json"
-
-#: WaveSpeed asks clients to poll video tasks no more often than every 5 s.
-DEFAULT_POLL_INTERVAL = 5.0
-#: Generations queue behind the account's concurrency limit; 30 minutes covers a busy queue.
-DEFAULT_TIMEOUT = 1800.0
 
 
 class MissingApiKeyError(RuntimeError):

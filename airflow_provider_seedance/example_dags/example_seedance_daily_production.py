@@ -23,6 +23,7 @@ from pathlib import Path
 from airflow.providers.common.compat.sdk import DAG, Asset
 
 from airflow_provider_seedance.operators.seedance import SeedanceImageToVideoOperator
+from shared_client import DEFAULT_POLL_INTERVAL
 
 POOL = os.environ.get("SEEDANCE_POOL", "seedance")
 SEEDANCE_VIDEOS = Asset("seedance://videos/daily-products")
@@ -65,7 +66,7 @@ with DAG(
         duration=5,
         resolution="720p",
         aspect_ratio="1:1",
-        poll_interval=float(os.environ.get("SEEDANCE_POLL_INTERVAL", "5")),
+        poll_interval=float(os.environ.get("SEEDANCE_POLL_INTERVAL", DEFAULT_POLL_INTERVAL)),
         output_path=(
             "{{ var.value.get('seedance_output_uri', '"
             + os.environ.get("SEEDANCE_OUTPUT_URI", _DEFAULT_OUTPUT)

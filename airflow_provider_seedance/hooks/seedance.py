@@ -1,9 +1,12 @@
 """``SeedanceHook``: turns an Airflow connection into configured Seedance clients.
 
-The connection is the only place the API key lives: the password field. Operators,
-sensors and triggers carry the connection *id*, never the key, so nothing secret ends
-up in XCom, trigger kwargs or rendered templates. The triggerer resolves the connection
-through Airflow's async lookup so polling never blocks its event loop on a sync call.
+The connection is the only place the API key lives: the password field. The hook never
+falls back to ``WAVESPEED_API_KEY`` from the environment: a worker or triggerer that
+happens to have that variable must not silently run a DAG on a key nobody configured
+for it, so an empty password is an error naming the connection. Operators, sensors and
+triggers carry the connection *id*, never the key, so nothing secret ends up in XCom,
+trigger kwargs or rendered templates. The triggerer resolves the connection through
+Airflow's async lookup so polling never blocks its event loop on a sync call.
 """
 
 from __future__ import annotations
@@ -18,26 +21,38 @@ from urllib.parse import urlsplit
 
 from airflow.providers.common.compat.sdk import BaseHook
 
-from shared_client import AsyncSeedanceClient, SeedanceClient
-from shared_client.errors import APIError, AuthenticationError, SeedanceError
-from shared_client.retry import RetryPolicy
+from airflow_provider_seedance.connection_form import (
+    CONN_TYPE,
+    EXTRA_FIELDS,
+    HOOK_NAME,
+    hook_form_widgets,
+    hook_ui_field_behaviour,
+)
+from shared_client import (
+    APIError,
+    AsyncSeedanceClient,
+    AuthenticationError,
+    RetryPolicy,
+    SeedanceClient,
+    SeedanceError,
+)
 
 log = logging.getLogger(__name__)
 
 DEFAULT_CONN_ID = "wavespeed_default"
-CONN_TYPE = "wavespeed"
-HOOK_NAME = "WaveSpeed (Seedance)"
 #: An id no prediction can have: asking for it proves the key is accepted without paying.
-#: Connection extras the hook reads: timeout (s), verify_ssl, max_attempts (per read).
-_EXTRA_FIELDS = ("timeout", "verify_ssl", "max_attempts")
 _PROBE_PREDICTION_ID = "airflow-connection-test-0000"
 
 
 @dataclass(frozen=True)
 class ClientSettings:
-    """What a client needs, read from a connection. ``repr`` never shows the key."""
+    """What a client needs, read from a connection. ``repr`` never shows the key.
 
-    api_key: str | None = field(repr=False)
+    ``api_key`` is never ``None``: an empty key reaches the client as ``""``, which it
+    rejects, instead of ``None``, which would make it read the environment.
+    """
+
+    api_key: str = field(repr=False)
     base_url: str | None
     timeout: float | None
     verify_ssl: bool
@@ -120,7 +135,7 @@ def settings_from(
     raw_attempts = extra.get("max_attempts")
     attempts = int(raw_attempts) if raw_attempts not in (None, "") else None
     return ClientSettings(
-        api_key=password or None,
+        api_key=password or "",
         base_url=base_url_from(host, schema, port),
         timeout=timeout,
         verify_ssl=_as_bool(extra.get("verify_ssl"), default=True),
@@ -131,9 +146,11 @@ def settings_from(
 class SeedanceHook(BaseHook):
     """Interact with WaveSpeedAI's Seedance 2.0 API through ``shared_client``.
 
-    :param wavespeed_conn_id: Connection of type ``wavespeed``; password = API key, host =
-        optional base URL (default ``https://api.wavespeed.ai``), extras ``timeout`` and
-        ``verify_ssl``.
+    :param wavespeed_conn_id: Connection of type ``wavespeed``; password = API key (the
+        only source: the ``WAVESPEED_API_KEY`` environment variable is not read, and an
+        empty password raises ``AuthenticationError`` naming the connection), host =
+        optional base URL (default ``https://api.wavespeed.ai``), extras ``timeout``,
+        ``verify_ssl`` and ``max_attempts``.
     """
 
     conn_name_attr = "wavespeed_conn_id"
@@ -149,25 +166,12 @@ class SeedanceHook(BaseHook):
     @classmethod
     def get_ui_field_behaviour(cls) -> dict[str, Any]:
         """Hide the fields the API does not use and say what the others mean."""
-        return {
-            "hidden_fields": ["login", "schema", "port", "extra"],
-            "relabeling": {"password": "API key", "host": "Base URL"},
-            "placeholders": {
-                "host": "https://api.wavespeed.ai (leave empty for the public API)",
-                "password": "WaveSpeed API key",
-            },
-        }
+        return hook_ui_field_behaviour()
 
     @classmethod
     def get_connection_form_widgets(cls) -> dict[str, Any]:
         """Extra fields for the Airflow 2 connection form (Flask-AppBuilder widgets)."""
-        from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
-        from wtforms import BooleanField, StringField
-
-        return {
-            "timeout": StringField("Request timeout (s)", widget=BS3TextFieldWidget()),
-            "verify_ssl": BooleanField("Verify TLS certificates", default=True),
-        }
+        return hook_form_widgets()
 
     # -- settings --
     @staticmethod
@@ -176,11 +180,21 @@ class SeedanceHook(BaseHook):
         return extra.get(name, extra.get(f"extra__{CONN_TYPE}__{name}"))
 
     def _settings_from_connection(self, conn: Any, extra: dict[str, Any]) -> ClientSettings:
-        extras = {k: self._extra_field(extra, k) for k in _EXTRA_FIELDS}
+        """Settings from a looked-up connection; both lookups (sync, async) end here."""
+        if not (conn.password or "").strip():
+            raise AuthenticationError(
+                f"connection {self.wavespeed_conn_id!r} has no API key in its password field; "
+                "put the WaveSpeed API key there (the provider does not read "
+                "WAVESPEED_API_KEY from the environment)"
+            )
+        extras = {k: self._extra_field(extra, k) for k in EXTRA_FIELDS}
         return settings_from(conn.password, conn.host, conn.schema, conn.port, extras)
 
     def get_settings(self) -> ClientSettings:
-        """Client settings from the connection (sync lookup: worker side only)."""
+        """Client settings from the connection (sync lookup: worker side only).
+
+        Raises ``AuthenticationError`` when the connection's password is empty.
+        """
         conn = self.get_connection(self.wavespeed_conn_id)
         return self._settings_from_connection(conn, conn.extra_dejson)
 
@@ -209,10 +223,6 @@ class SeedanceHook(BaseHook):
         """A new sync client; the caller closes it (use it as a context manager)."""
         return SeedanceClient(**self.get_settings().client_kwargs())
 
-    def get_client(self) -> SeedanceClient:
-        """Alias of :meth:`get_conn` with a name that says what it returns."""
-        return self.get_conn()
-
     async def ashared_client(self) -> AsyncSeedanceClient:
         """The running event loop's client for this connection's settings.
 
@@ -231,19 +241,18 @@ class SeedanceHook(BaseHook):
             entry = clients[settings] = (client, closer)
         return entry[0]
 
-    async def aget_client(self) -> AsyncSeedanceClient:
-        """A new async client built from the async connection lookup; ``await aclose()`` it."""
-        settings = await self.aget_settings()
-        return AsyncSeedanceClient(**settings.client_kwargs())
-
     def test_connection(self) -> tuple[bool, str]:
         """Check the key against the API without paying: read a prediction that cannot exist.
 
         401/403 means the key is wrong; any other API answer (typically 404) proves the
-        server accepted the key.
+        server accepted the key. An empty password fails before any request.
         """
         try:
-            with self.get_conn() as client:
+            client = self.get_conn()
+        except SeedanceError as err:  # no key in the connection, or a malformed base URL
+            return False, str(err)
+        try:
+            with client:
                 client.get_prediction(_PROBE_PREDICTION_ID)
         except AuthenticationError as err:
             return False, f"The API rejected the key: {err}"

@@ -25,19 +25,26 @@ from airflow_provider_seedance.results import (
 )
 from airflow_provider_seedance.storage import prepare_destination, resolve_image, write_videos
 from airflow_provider_seedance.triggers.seedance import SeedancePredictionTrigger
-from shared_client import ImageToVideoRequest, Prediction, SeedanceClient
-from shared_client.errors import (
+from shared_client import (
+    DEFAULT_MODEL,
+    DEFAULT_POLL_INTERVAL,
     APIError,
     GenerationFailedError,
     GenerationTimeoutError,
+    ImageToVideoRequest,
     InvalidRequestError,
+    Prediction,
+    SeedanceClient,
     SubmissionUncertainError,
+    failure_message,
 )
-from shared_client.models import DEFAULT_MODEL
 
 log = logging.getLogger(__name__)
 
 PREDICTION_ID_XCOM_KEY = "prediction_id"
+#: The operator's default wait, twice the client's ``DEFAULT_TIMEOUT``; see the class
+#: docstring for why.
+OPERATOR_TIMEOUT = 3600.0
 #: Stands in for a templated or not-yet-uploaded image when checking the other fields.
 _PLACEHOLDER_IMAGE = "https://example.invalid/placeholder.png"
 
@@ -64,8 +71,15 @@ class SeedanceImageToVideoOperator(BaseOperator):
     :param model: The Seedance 2.0 image-to-video model path (default: mini).
     :param extra_params: Parameters the client does not know yet, sent as-is. Templated.
     :param wavespeed_conn_id: Connection holding the API key (default ``wavespeed_default``).
-    :param poll_interval: Seconds between status reads (WaveSpeed asks for >= 5).
-    :param timeout: Seconds to wait for the generation before failing the try.
+    :param poll_interval: Seconds between status reads (default: the client's
+        ``DEFAULT_POLL_INTERVAL``, 5 s, the minimum WaveSpeed asks for).
+    :param timeout: Seconds to wait for the generation before failing the try. The
+        default, :data:`OPERATOR_TIMEOUT` (1 h), is deliberately longer than the client's
+        ``DEFAULT_TIMEOUT`` (30 min, sized for a person waiting in ComfyUI or a script):
+        a scheduled pipeline has nobody waiting, a deferred task holds no worker while
+        it waits, and the time includes queueing on WaveSpeed behind every other job of
+        the account, so a longer wait is cheap while a timed-out try only costs a retry
+        and an alert (the generation is billed either way).
     :param output_path: Folder for the videos: local path or ``ObjectStoragePath`` URI.
         None keeps only the URLs (WaveSpeed deletes them after 7 days). Templated.
     :param deferrable: Wait in the triggerer (default) instead of holding a worker slot.
@@ -98,8 +112,8 @@ class SeedanceImageToVideoOperator(BaseOperator):
         model: str = DEFAULT_MODEL,
         extra_params: dict[str, Any] | None = None,
         wavespeed_conn_id: str = DEFAULT_CONN_ID,
-        poll_interval: float = 5.0,
-        timeout: float = 3600.0,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+        timeout: float = OPERATOR_TIMEOUT,
         output_path: Any = None,
         deferrable: bool = True,
         reattach_on_retry: bool = True,
@@ -278,12 +292,7 @@ class SeedanceImageToVideoOperator(BaseOperator):
         """Fail on a failed prediction; otherwise download, link, emit assets, return."""
         if prediction.is_failure:
             ledger.clear()
-            detail = prediction.error or "no error message from the API"
-            code = f" (code {prediction.error_code})" if prediction.error_code else ""
-            raise SeedanceGenerationError(
-                f"Prediction {prediction.id} {prediction.status.value}: {detail}{code}",
-                prediction_id=prediction.id,
-            )
+            raise SeedanceGenerationError(failure_message(prediction), prediction_id=prediction.id)
         paths = write_videos(client, prediction, self.output_path) if self.output_path else []
         SeedanceVideoLink.persist(context, prediction.outputs[0] if prediction.outputs else None)
         if paths:

@@ -26,7 +26,7 @@ from airflow_provider_seedance.results import (
 )
 from airflow_provider_seedance.storage import write_videos
 from airflow_provider_seedance.triggers.seedance import SeedancePredictionTrigger
-from shared_client import Prediction, SeedanceClient
+from shared_client import Prediction, SeedanceClient, failure_message
 
 log = logging.getLogger(__name__)
 
@@ -115,11 +115,7 @@ class SeedancePredictionSensor(BaseSensorOperator):
         self, context: Any, client: SeedanceClient, prediction: Prediction
     ) -> dict[str, Any]:
         if prediction.is_failure:
-            raise SeedanceGenerationError(
-                f"Prediction {prediction.id} {prediction.status.value}: "
-                f"{prediction.error or 'no error message from the API'}",
-                prediction_id=prediction.id,
-            )
+            raise SeedanceGenerationError(failure_message(prediction), prediction_id=prediction.id)
         paths = write_videos(client, prediction, self.output_path) if self.output_path else []
         SeedanceVideoLink.persist(context, prediction.outputs[0] if prediction.outputs else None)
         return result_dict(prediction, paths)

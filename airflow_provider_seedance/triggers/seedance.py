@@ -20,12 +20,20 @@ from typing import Any
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_provider_seedance.hooks.seedance import DEFAULT_CONN_ID, SeedanceHook
-from shared_client import AsyncSeedanceClient, Prediction, PredictionStatus
-from shared_client.errors import GenerationTimeoutError, SeedanceError
+from shared_client import (
+    DEFAULT_POLL_INTERVAL,
+    AsyncSeedanceClient,
+    GenerationTimeoutError,
+    Prediction,
+    PredictionStatus,
+    SeedanceError,
+    failure_message,
+)
 
 log = logging.getLogger(__name__)
 
-#: Floor on the poll interval; WaveSpeed asks for >= 5 s on video tasks (the default).
+#: Floor on the poll interval (tests poll fast); WaveSpeed asks for >= 5 s on video tasks,
+#: which is the client's ``DEFAULT_POLL_INTERVAL`` and this trigger's default.
 MIN_POLL_INTERVAL = 1.0
 
 EVENT_STATUSES = ("success", "failed", "timeout", "error")
@@ -50,7 +58,7 @@ class SeedancePredictionTrigger(BaseTrigger):
         prediction_id: str,
         deadline: float,
         wavespeed_conn_id: str = DEFAULT_CONN_ID,
-        poll_interval: float = 5.0,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
     ) -> None:
         super().__init__()
         self.prediction_id = prediction_id
@@ -110,13 +118,7 @@ class SeedancePredictionTrigger(BaseTrigger):
             )
         if prediction.is_success:
             return make_event("success", prediction, f"Prediction {prediction.id} completed.")
-        code = f" (code {prediction.error_code})" if prediction.error_code is not None else ""
-        return make_event(
-            "failed",
-            prediction,
-            f"Prediction {prediction.id} {prediction.status.value}: "
-            f"{prediction.error or 'no error message from the API'}{code}",
-        )
+        return make_event("failed", prediction, failure_message(prediction))
 
     async def on_kill(self) -> None:
         """Airflow 3.3: called when a user kills the deferred task.
