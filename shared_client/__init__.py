@@ -49,12 +49,14 @@ from .outcomes import failure_message
 from .polling import DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT
 from .retry import RetryPolicy
 from .submissions import body_fingerprint
+from .submit_intent import DEFAULT_SETTLE_WINDOW, SubmitIntent
 
 __all__ = [
     "ASPECT_RATIOS",
     "DEFAULT_BASE_URL",
     "DEFAULT_MODEL",
     "DEFAULT_POLL_INTERVAL",
+    "DEFAULT_SETTLE_WINDOW",
     "DEFAULT_TIMEOUT",
     "IMAGE_TO_VIDEO_MODELS",
     "MAX_DURATION",
@@ -78,6 +80,7 @@ __all__ = [
     "SeedanceError",
     "ServiceUnreachableError",
     "SubmissionUncertainError",
+    "SubmitIntent",
     "UploadSource",
     "__version__",
     "body_fingerprint",

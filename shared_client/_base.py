@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator, Sequence
 from typing import Any, TypeVar
 
 import httpx
 
-from . import flows
+from . import flows, recovery
 from ._version import USER_AGENT
 from .errors import AuthenticationError
 from .flows import Effect, OnUpdate, PostMultipart
-from .models import Prediction
+from .models import ImageToVideoRequest, Prediction
 from .polling import DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT
 from .protocol import (
     DEFAULT_BASE_URL,
@@ -27,6 +27,7 @@ from .protocol import (
     same_origin,
 )
 from .retry import RetryPolicy
+from .submit_intent import SubmitIntent
 
 T = TypeVar("T")
 _DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=60.0, write=120.0, pool=60.0)
@@ -116,6 +117,43 @@ class ClientConfig:
             raise_on_failure=raise_on_failure,
             result_url=result_url,
             first_poll_after=first_poll_after,
+        )
+
+    def _submit_flow(
+        self,
+        request: ImageToVideoRequest,
+        webhook: str | None,
+        reconcile: bool,
+        owner: str | None,
+        on_intent: Callable[[SubmitIntent], Any] | None,
+        others: Sequence[SubmitIntent],
+    ) -> Generator[Effect, Any, Prediction]:
+        return flows.submit_flow(
+            self.base_url,
+            request,
+            webhook=webhook,
+            reconcile=reconcile,
+            owner=owner,
+            on_intent=on_intent,
+            others=others,
+        )
+
+    def _settle_flow(
+        self,
+        intent: SubmitIntent,
+        settle_window: float,
+        interval: float,
+        others: Callable[[], Sequence[SubmitIntent]] | None,
+        on_search: Callable[[float], Any] | None,
+    ) -> Generator[Effect, Any, Prediction | None]:
+        return recovery.settle_flow(
+            self.base_url,
+            intent,
+            clock=time.time,
+            settle_window=settle_window,
+            interval=interval,
+            others=others,
+            on_search=on_search,
         )
 
     @staticmethod

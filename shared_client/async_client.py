@@ -10,7 +10,7 @@ import asyncio
 import os
 import threading
 import time
-from collections.abc import AsyncIterator, Generator, Iterator
+from collections.abc import AsyncIterator, Callable, Generator, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
@@ -18,7 +18,7 @@ from typing import Any, Literal
 import httpx
 from tenacity import AsyncRetrying
 
-from . import flows
+from . import flows, recovery
 from ._aiohttp_envelopes import AiohttpEnvelopes, aiohttp_available
 from ._base import _NO_AUTH, ClientConfig, T, _multipart, _wait_defaults
 from ._httpx_faults import fault_from_httpx
@@ -35,6 +35,8 @@ from .protocol import (
     submit_failure,
     transport_failure,
 )
+from .recovery import DEFAULT_SETTLE_INTERVAL
+from .submit_intent import DEFAULT_SETTLE_WINDOW, SubmitIntent
 
 __all__ = ["AsyncSeedanceClient"]
 
@@ -68,10 +70,38 @@ class AsyncSeedanceClient(ClientConfig):
         *,
         webhook: str | None = None,
         reconcile: bool = True,
+        owner: str | None = None,
+        on_intent: Callable[[SubmitIntent], Any] | None = None,
+        others: Sequence[SubmitIntent] = (),
     ) -> Prediction:
-        """Upload local images, then send one submit POST; never resent on ambiguity."""
+        """Upload local media, then send one submit POST; never resent on ambiguity.
+
+        ``on_intent`` is called with the :class:`SubmitIntent` before the POST leaves
+        (store it where a restart finds it); ``owner`` names the caller in it.
+        """
         return await self._run(
-            flows.submit_flow(self.base_url, request, webhook=webhook, reconcile=reconcile)
+            self._submit_flow(request, webhook, reconcile, owner, on_intent, others)
+        )
+
+    async def recover_submission(
+        self, intent: SubmitIntent, *, others: Sequence[SubmitIntent] = ()
+    ) -> Prediction | None:
+        """One history search for the task ``intent``'s POST created; None if none shows."""
+        return await self._run(recovery.recover_flow(self.base_url, intent, others=others))
+
+    async def settle_submission(
+        self,
+        intent: SubmitIntent,
+        *,
+        settle_window: float = DEFAULT_SETTLE_WINDOW,
+        interval: float = DEFAULT_SETTLE_INTERVAL,
+        others: Callable[[], Sequence[SubmitIntent]] | None = None,
+        on_search: Callable[[float], Any] | None = None,
+    ) -> Prediction | None:
+        """Search the history until the task appears or the settle window (counted from
+        ``intent.not_before``) has passed; None then means the history provably has none."""
+        return await self._run(
+            self._settle_flow(intent, settle_window, interval, others, on_search)
         )
 
     async def get_prediction(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 from tenacity import Retrying
 
-from . import flows
+from . import flows, recovery
 from ._base import _NO_AUTH, ClientConfig, T, _multipart, _wait_defaults
 from ._httpx_faults import fault_from_httpx
 from .async_client import AsyncSeedanceClient
@@ -36,6 +36,8 @@ from .protocol import (
     submit_failure,
     transport_failure,
 )
+from .recovery import DEFAULT_SETTLE_INTERVAL
+from .submit_intent import DEFAULT_SETTLE_WINDOW, SubmitIntent
 
 __all__ = ["AsyncSeedanceClient", "SeedanceClient"]
 
@@ -56,11 +58,35 @@ class SeedanceClient(ClientConfig):
         *,
         webhook: str | None = None,
         reconcile: bool = True,
+        owner: str | None = None,
+        on_intent: Callable[[SubmitIntent], Any] | None = None,
+        others: Sequence[SubmitIntent] = (),
     ) -> Prediction:
-        """Upload local images, then send one submit POST; never resent on ambiguity."""
-        return self._run(
-            flows.submit_flow(self.base_url, request, webhook=webhook, reconcile=reconcile)
-        )
+        """Upload local media, then send one submit POST; never resent on ambiguity.
+
+        ``on_intent`` is called with the :class:`SubmitIntent` before the POST leaves
+        (store it where a restart finds it); ``owner`` names the caller in it.
+        """
+        return self._run(self._submit_flow(request, webhook, reconcile, owner, on_intent, others))
+
+    def recover_submission(
+        self, intent: SubmitIntent, *, others: Sequence[SubmitIntent] = ()
+    ) -> Prediction | None:
+        """One history search for the task ``intent``'s POST created; None if none shows."""
+        return self._run(recovery.recover_flow(self.base_url, intent, others=others))
+
+    def settle_submission(
+        self,
+        intent: SubmitIntent,
+        *,
+        settle_window: float = DEFAULT_SETTLE_WINDOW,
+        interval: float = DEFAULT_SETTLE_INTERVAL,
+        others: Callable[[], Sequence[SubmitIntent]] | None = None,
+        on_search: Callable[[float], Any] | None = None,
+    ) -> Prediction | None:
+        """Search the history until the task appears or the settle window (counted from
+        ``intent.not_before``) has passed; None then means the history provably has none."""
+        return self._run(self._settle_flow(intent, settle_window, interval, others, on_search))
 
     def get_prediction(self, prediction_id: str, *, result_url: str | None = None) -> Prediction:
         return self._run(flows.get_flow(self.base_url, prediction_id, result_url))

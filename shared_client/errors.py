@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .models import Prediction
+    from .submit_intent import SubmitIntent
 
 __all__ = [
     "APIError",
@@ -155,6 +156,9 @@ class SubmissionUncertainError(SeedanceError):
         self.fingerprint = fingerprint
         self.submitted_at = submitted_at
         self.cause = cause
+        #: The intent recorded before the POST (owner, fingerprint, time), set by the
+        #: submit flow so a caller can keep searching with it (``settle_submission``).
+        self.intent: SubmitIntent | None = None
 
 
 class GenerationFailedError(SeedanceError):

@@ -10,10 +10,11 @@ without writing any of it twice.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Generator, Mapping
-from dataclasses import dataclass
-from typing import Any, TypeAlias
+import time
+from collections.abc import Callable, Generator, Mapping, Sequence
+from typing import Any
 
+from .effects import Call, Effect, OnUpdate, PostMultipart, PutUpload, Sleep
 from .errors import (
     APIError,
     GenerationTimeoutError,
@@ -26,9 +27,8 @@ from .models import ImageToVideoRequest, Prediction, is_remote_image
 from .polling import PollSchedule
 from .protocol import (
     HISTORY_PAGE_SIZE,
-    RequestSpec,
-    RetryKind,
     binary_upload_request,
+    body_fingerprint,
     check_outcome,
     history_request,
     match_submission,
@@ -37,10 +37,13 @@ from .protocol import (
     submit_request,
     upload_ticket_request,
 )
+from .recovery import recover_flow
+from .submit_intent import ANONYMOUS_OWNER, SubmitIntent
 
 __all__ = [
     "Call",
     "Effect",
+    "OnUpdate",
     "PostMultipart",
     "PutUpload",
     "Sleep",
@@ -50,41 +53,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Call:
-    """Send ``request`` (retrying per ``retry``) and resume with the envelope's ``data``."""
-
-    request: RequestSpec
-    retry: RetryKind
-
-
-@dataclass(frozen=True)
-class PutUpload:
-    """PUT ``blob``'s bytes to a presigned URL with exactly ``headers`` (no API key)."""
-
-    url: str
-    headers: Mapping[str, str]
-    blob: UploadBlob
-
-
-@dataclass(frozen=True)
-class PostMultipart:
-    """POST ``blob`` as the multipart field ``file``; resume with the envelope's ``data``."""
-
-    request: RequestSpec
-    blob: UploadBlob
-
-
-@dataclass(frozen=True)
-class Sleep:
-    seconds: float
-
-
-Effect: TypeAlias = Call | PutUpload | PostMultipart | Sleep
-Flow: TypeAlias = Generator[Effect, Any, Any]
-OnUpdate: TypeAlias = Callable[[Prediction], Any]
 
 
 def upload_flow(base_url: str, source: UploadSource | UploadBlob) -> Generator[Effect, Any, str]:
@@ -119,12 +87,21 @@ def submit_flow(
     *,
     webhook: str | None = None,
     reconcile: bool = True,
+    owner: str | None = None,
+    on_intent: Callable[[SubmitIntent], Any] | None = None,
+    others: Sequence[SubmitIntent] = (),
+    wall_clock: Callable[[], float] = time.time,
 ) -> Generator[Effect, Any, Prediction]:
-    """Upload local images, then send exactly one submit POST.
+    """Upload local media, record the intent, then send exactly one submit POST.
+
+    ``on_intent`` receives the :class:`SubmitIntent` (the exact body's fingerprint, the
+    time, ``owner``) *before* the POST leaves; if it raises, nothing is sent, so a caller
+    that cannot write its record down never pays for a task it could not find again.
 
     If the POST's answer is lost after it was sent, the POST is never resent; with
-    ``reconcile`` the model's history is searched for the task by exact body fingerprint,
-    and only if none is found does :class:`SubmissionUncertainError` reach the caller.
+    ``reconcile`` the history is searched once for the task (exact body fingerprint,
+    created after the intent, not claimed by one of ``others``), and only if none is
+    found does :class:`SubmissionUncertainError` (carrying the intent) reach the caller.
     """
     image_urls: dict[str, str] = {}
     for field_name, source in request.image_inputs().items():
@@ -133,12 +110,21 @@ def submit_flow(
         else:
             image_urls[field_name] = yield from upload_flow(base_url, source)
     body = request.to_body(image_urls)
+    intent = SubmitIntent(
+        owner=owner or ANONYMOUS_OWNER,
+        model=request.model,
+        fingerprint=body_fingerprint(request.model, body),
+        not_before=wall_clock(),
+    )
+    if on_intent is not None:
+        on_intent(intent)
     try:
         data = yield Call(submit_request(base_url, request.model, body, webhook=webhook), "submit")
     except SubmissionUncertainError as uncertain:
+        uncertain.intent = intent
         if not reconcile:
             raise
-        found = yield from _reconcile(base_url, uncertain)
+        found = yield from _reconcile(base_url, intent, others)
         if found is None:
             raise
         return found
@@ -259,10 +245,10 @@ def find_submission_flow(
 
 
 def _reconcile(
-    base_url: str, uncertain: SubmissionUncertainError
+    base_url: str, intent: SubmitIntent, others: Sequence[SubmitIntent]
 ) -> Generator[Effect, Any, Prediction | None]:
     try:
-        return (yield from find_submission_flow(base_url, uncertain))
+        return (yield from recover_flow(base_url, intent, others=others))
     except SeedanceError as exc:
         logger.warning("could not search the history for the uncertain submit: %s", exc)
         return None

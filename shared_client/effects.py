@@ -1,0 +1,53 @@
+"""The effects a flow yields and a driver performs: the seam between decisions and I/O.
+
+A flow (see :mod:`.flows` and :mod:`.recovery`) never touches the network or the clock;
+it yields one of these and is resumed with the result. Kept apart from the flows so
+that every module of flows can share them without importing each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeAlias
+
+from .media import UploadBlob
+from .models import Prediction
+from .protocol import RequestSpec, RetryKind
+
+__all__ = ["Call", "Effect", "Flow", "OnUpdate", "PostMultipart", "PutUpload", "Sleep"]
+
+
+@dataclass(frozen=True)
+class Call:
+    """Send ``request`` (retrying per ``retry``) and resume with the envelope's ``data``."""
+
+    request: RequestSpec
+    retry: RetryKind
+
+
+@dataclass(frozen=True)
+class PutUpload:
+    """PUT ``blob``'s bytes to a presigned URL with exactly ``headers`` (no API key)."""
+
+    url: str
+    headers: Mapping[str, str]
+    blob: UploadBlob
+
+
+@dataclass(frozen=True)
+class PostMultipart:
+    """POST ``blob`` as the multipart field ``file``; resume with the envelope's ``data``."""
+
+    request: RequestSpec
+    blob: UploadBlob
+
+
+@dataclass(frozen=True)
+class Sleep:
+    seconds: float
+
+
+Effect: TypeAlias = Call | PutUpload | PostMultipart | Sleep
+Flow: TypeAlias = Generator[Effect, Any, Any]
+OnUpdate: TypeAlias = Callable[[Prediction], Any]
