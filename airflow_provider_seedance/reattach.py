@@ -1,18 +1,28 @@
-"""Remember the in-flight prediction of a task instance across tries, so retries never pay twice.
+"""Remember a task instance's paid submit across tries, so retries never pay twice.
 
-A try's XCom is wiped when the next try starts (Airflow 2 and 3 alike), so it cannot
-carry the id to a retry. Two stores can:
+Each try that pays first writes a :class:`~shared_client.SubmitIntent` (the exact body's
+fingerprint, the time, the task instance) and only then sends the POST; once the answer
+arrives the prediction id is added to the same record. A retry therefore finds one of:
+
+* an id: reattach to that prediction (the decision table of Airflow's
+  ``ResumableJobMixin``: active is followed, completed is collected, failed is forgotten);
+* an intent without an id: the previous try died while its POST was in flight or before
+  the id was stored, so the task may exist and be billed: search the history for it (see
+  the operator's settle window) before paying again;
+* nothing: a first try.
+
+A try's XCom is wiped when the next try starts, so it cannot carry the record. Two stores
+can:
 
 * Airflow 3.3+: ``task_state_store``, the per-task-instance store behind
   ``ResumableJobMixin``; it survives retries and is scoped to (dag run, task, map index).
 * Airflow 2.11 and 3.0-3.2: an Airflow Variable with a deterministic name built from
-  (dag id, run id, task id, map index). Variables are the only durable key/value store a
-  task can write on those versions.
+  (dag id, run id, task id, map index), the only durable key/value store a task can
+  write there.
 
-The decision table follows ``ResumableJobMixin.execute_resumable``: an active prediction
-is reattached to, a completed one is collected without polling, a failed one is forgotten
-and a fresh one submitted. The mixin itself is not used because its ``execute_resumable``
-polls on the worker and cannot defer.
+Sibling map indexes of one task may send byte-identical bodies; each try also pushes its
+record to XCom (key :data:`INTENT_XCOM_KEY`) so a sibling's recovery can see which tasks
+are already claimed (:func:`sibling_intents`).
 """
 
 from __future__ import annotations
@@ -20,17 +30,31 @@ from __future__ import annotations
 import logging
 from typing import Any, Protocol
 
+from shared_client import SubmitIntent
+
 log = logging.getLogger(__name__)
 
 #: Key in ``task_state_store``; renaming it breaks reattachment of in-flight retries.
 STATE_KEY = "seedance_prediction_id"
+#: Key in ``task_state_store`` of the intent record (fingerprint, time, owner, id).
+INTENT_KEY = "seedance_submit_intent"
+#: XCom key under which every try publishes its intent record to its siblings.
+INTENT_XCOM_KEY = "seedance_submit_intent"
 VARIABLE_PREFIX = "seedance_prediction"
 
 
+class LedgerWriteError(RuntimeError):
+    """The intent could not be recorded: the submit must not be sent (it could be paid twice)."""
+
+
 class PredictionLedger(Protocol):
-    """Where a task instance's submitted prediction id is kept between tries."""
+    """Where a task instance's intent and prediction id are kept between tries."""
 
     def get(self) -> str | None: ...
+
+    def intent(self) -> SubmitIntent | None: ...
+
+    def record_intent(self, intent: SubmitIntent) -> None: ...
 
     def set(self, prediction_id: str) -> None: ...
 
@@ -38,46 +62,96 @@ class PredictionLedger(Protocol):
 
 
 class TaskStateStoreLedger:
-    """Airflow 3.3+: the prediction id lives in ``context["task_state_store"]``."""
+    """Airflow 3.3+: the record lives in ``context["task_state_store"]``."""
 
     def __init__(self, store: Any) -> None:
         self._store = store
 
     def get(self) -> str | None:
         value = self._store.get(STATE_KEY)
-        return str(value) if value else None
+        if value:
+            return str(value)
+        intent = self.intent()
+        return intent.prediction_id if intent else None
+
+    def intent(self) -> SubmitIntent | None:
+        return _parse_intent(self._store.get(INTENT_KEY), "task_state_store")
+
+    def record_intent(self, intent: SubmitIntent) -> None:
+        try:
+            self._store.set(INTENT_KEY, intent.to_json())
+        except Exception as exc:
+            raise LedgerWriteError(f"could not record the submit intent: {exc}") from exc
 
     def set(self, prediction_id: str) -> None:
         self._store.set(STATE_KEY, prediction_id)
+        intent = self.intent()
+        if intent is not None:
+            self._store.set(INTENT_KEY, intent.with_prediction(prediction_id).to_json())
 
     def clear(self) -> None:
         self._store.delete(STATE_KEY)
+        self._store.delete(INTENT_KEY)
 
 
 class VariableLedger:
-    """Airflow < 3.3: the prediction id lives in a Variable named after the task instance."""
+    """Airflow < 3.3: the record lives in a Variable named after the task instance.
+
+    The value is the intent record as JSON; a bare prediction id (written by earlier
+    versions of this provider) is still read.
+    """
 
     def __init__(self, key: str) -> None:
         self.key = key
 
-    def get(self) -> str | None:
+    def _read(self) -> str | None:
         from airflow.providers.common.compat.sdk import Variable
 
         try:
-            value = Variable.get(self.key, default=None)
+            # Positional default: Airflow 2 names it ``default_var``, the Task SDK ``default``.
+            value = Variable.get(self.key, None)
         except Exception:  # unreachable metadata store: behave as a first try, loudly
             log.warning("Could not read Variable %s; reattach disabled", self.key, exc_info=True)
             return None
         return str(value) if value else None
 
-    def set(self, prediction_id: str) -> None:
+    def get(self) -> str | None:
+        value = self._read()
+        if not value:
+            return None
+        if value.lstrip().startswith("{"):
+            intent = _parse_intent(value, f"Variable {self.key}")
+            return intent.prediction_id if intent else None
+        return value
+
+    def intent(self) -> SubmitIntent | None:
+        value = self._read()
+        if not value or not value.lstrip().startswith("{"):
+            return None
+        return _parse_intent(value, f"Variable {self.key}")
+
+    def _write(self, value: str) -> None:
         from airflow.providers.common.compat.sdk import Variable
 
+        Variable.set(self.key, value, description="Seedance submit intent / prediction id")
+
+    def record_intent(self, intent: SubmitIntent) -> None:
         try:
-            Variable.set(self.key, prediction_id, description="Seedance in-flight prediction")
+            self._write(intent.to_json())
+        except Exception as exc:
+            raise LedgerWriteError(
+                f"could not record the submit intent in Variable {self.key}: {exc}"
+            ) from exc
+
+    def set(self, prediction_id: str) -> None:
+        intent = self.intent()
+        value = intent.with_prediction(prediction_id).to_json() if intent else prediction_id
+        try:
+            self._write(value)
         except Exception:
             log.warning(
-                "Could not record prediction %s in Variable %s: a retry will resubmit",
+                "Could not record prediction %s in Variable %s: a retry finds it in the "
+                "history from the intent record",
                 prediction_id,
                 self.key,
                 exc_info=True,
@@ -98,6 +172,12 @@ class NullLedger:
     def get(self) -> str | None:
         return None
 
+    def intent(self) -> SubmitIntent | None:
+        return None
+
+    def record_intent(self, intent: SubmitIntent) -> None:
+        return None
+
     def set(self, prediction_id: str) -> None:
         return None
 
@@ -108,6 +188,12 @@ class NullLedger:
 def variable_key(dag_id: str, run_id: str, task_id: str, map_index: int) -> str:
     """The deterministic Variable name of one task instance."""
     return f"{VARIABLE_PREFIX}__{dag_id}__{run_id}__{task_id}__{map_index}"
+
+
+def owner_of(context: Any) -> str:
+    """The task instance's identity, recorded in its intents: dag/run/task/map index."""
+    ti = context["ti"]
+    return f"{ti.dag_id}/{ti.run_id}/{ti.task_id}/{getattr(ti, 'map_index', -1)}"
 
 
 def ledger_for(context: Any, *, enabled: bool = True) -> PredictionLedger:
@@ -121,3 +207,43 @@ def ledger_for(context: Any, *, enabled: bool = True) -> PredictionLedger:
     ti = context["ti"]
     map_index = getattr(ti, "map_index", -1)
     return VariableLedger(variable_key(ti.dag_id, ti.run_id, ti.task_id, map_index))
+
+
+def publish_intent(context: Any, intent: SubmitIntent) -> None:
+    """Show this try's record to its siblings (XCom); best effort, never blocks paying."""
+    try:
+        context["ti"].xcom_push(key=INTENT_XCOM_KEY, value=intent.to_json())
+    except Exception:
+        log.debug("Could not publish the submit intent to XCom", exc_info=True)
+
+
+def sibling_intents(context: Any) -> list[SubmitIntent]:
+    """The intent records every map index of this task published in this run.
+
+    Both Airflow 2.11 and the Task SDK return a list of all map indexes' values when
+    ``task_ids`` is a list and ``map_indexes`` is not given.
+    """
+    ti = context["ti"]
+    try:
+        values = ti.xcom_pull(task_ids=[ti.task_id], key=INTENT_XCOM_KEY)
+    except Exception:
+        log.debug("Could not read sibling intents from XCom", exc_info=True)
+        return []
+    if not isinstance(values, list | tuple):
+        values = [values]
+    found = []
+    for value in values:
+        intent = _parse_intent(value, "XCom")
+        if intent is not None:
+            found.append(intent)
+    return found
+
+
+def _parse_intent(value: Any, where: str) -> SubmitIntent | None:
+    if not value:
+        return None
+    try:
+        return SubmitIntent.from_json(value)
+    except ValueError:
+        log.warning("Ignoring an unreadable submit intent in %s", where)
+        return None

@@ -2,7 +2,8 @@
 
 The worker validates, uploads and submits (seconds), then defers: the triggerer waits
 for the minutes the generation takes, and a worker resumes only to download. Retries
-reattach to the in-flight prediction (see :mod:`..reattach`) instead of paying again.
+reattach to the in-flight prediction (see :mod:`..reattach`), and a try that died inside
+its submit has its task looked up before anything is paid again (see :mod:`..pay_once`).
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from airflow.providers.common.compat.sdk import AirflowFailException, BaseOperator
+from airflow.providers.common.compat.sdk import BaseOperator
 
 from airflow_provider_seedance.hooks.seedance import DEFAULT_CONN_ID, SeedanceHook
 from airflow_provider_seedance.links.seedance import SeedanceVideoLink
+from airflow_provider_seedance.pay_once import PayOnceMixin
 from airflow_provider_seedance.reattach import PredictionLedger, ledger_for
 from airflow_provider_seedance.results import (
     SeedanceGenerationError,
@@ -28,6 +30,7 @@ from airflow_provider_seedance.triggers.seedance import SeedancePredictionTrigge
 from shared_client import (
     DEFAULT_MODEL,
     DEFAULT_POLL_INTERVAL,
+    DEFAULT_SETTLE_WINDOW,
     APIError,
     GenerationFailedError,
     GenerationTimeoutError,
@@ -35,7 +38,6 @@ from shared_client import (
     InvalidRequestError,
     Prediction,
     SeedanceClient,
-    SubmissionUncertainError,
     failure_message,
 )
 
@@ -56,7 +58,7 @@ def _is_plain(value: Any) -> bool:
     return value is None or isinstance(value, bool | int | float | Mapping)
 
 
-class SeedanceImageToVideoOperator(BaseOperator):
+class SeedanceImageToVideoOperator(PayOnceMixin, BaseOperator):
     """Generate a video from an image (and optional last frame) with Seedance 2.0.
 
     :param prompt: Scene, action, camera movement and mood. Templated.
@@ -83,7 +85,13 @@ class SeedanceImageToVideoOperator(BaseOperator):
     :param output_path: Folder for the videos: local path or ``ObjectStoragePath`` URI.
         None keeps only the URLs (WaveSpeed deletes them after 7 days). Templated.
     :param deferrable: Wait in the triggerer (default) instead of holding a worker slot.
-    :param reattach_on_retry: Reattach a retry to the previous try's prediction.
+    :param reattach_on_retry: Reattach a retry to the previous try's prediction, and look
+        for the task of a try that died inside its submit before paying again.
+    :param settle_window: Seconds after a submit within which its task may still appear in
+        the API's history (default 120). A lost answer or a crashed submit is searched for
+        this long, in the triggerer, before anything is decided.
+    :param resubmit_after_settle: After a lost answer whose task never appeared within the
+        window, submit again instead of failing (default False: it may pay twice).
     """
 
     template_fields: Sequence[str] = (
@@ -117,6 +125,8 @@ class SeedanceImageToVideoOperator(BaseOperator):
         output_path: Any = None,
         deferrable: bool = True,
         reattach_on_retry: bool = True,
+        settle_window: float = DEFAULT_SETTLE_WINDOW,
+        resubmit_after_settle: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -136,6 +146,8 @@ class SeedanceImageToVideoOperator(BaseOperator):
         self.output_path = output_path
         self.deferrable = deferrable
         self.reattach_on_retry = reattach_on_retry
+        self.settle_window = float(settle_window)
+        self.resubmit_after_settle = resubmit_after_settle
         self._check_static_parameters()
 
     # -- validation --
@@ -183,29 +195,42 @@ class SeedanceImageToVideoOperator(BaseOperator):
 
     # -- execution --
     def execute(self, context: Any) -> dict[str, Any]:
-        """Validate, reattach or submit, then defer (or poll here if not deferrable)."""
+        """Validate, reattach, recover or submit, then defer (or poll here if not deferrable)."""
         request = self.build_request()  # before anything is uploaded or paid
         if self.output_path:
             prepare_destination(self.output_path)
         ledger = ledger_for(context, enabled=self.reattach_on_retry)
         deadline = time.time() + float(self.timeout)
         with self.hook.get_conn() as client:
-            prediction = self._reattach(client, ledger) or self._submit(client, request, ledger)
-            context["ti"].xcom_push(key=PREDICTION_ID_XCOM_KEY, value=prediction.id)
-            if prediction.is_terminal:
-                return self._finish(context, client, prediction, ledger)
-            if self.deferrable:
-                SeedanceVideoLink.persist(context, None)
-                self.defer(
-                    trigger=SeedancePredictionTrigger(
-                        prediction_id=prediction.id,
-                        deadline=deadline,
-                        wavespeed_conn_id=self.wavespeed_conn_id,
-                        poll_interval=self.poll_interval,
-                    ),
-                    method_name="execute_complete",
-                )
-            return self._finish(context, client, self._wait_here(client, prediction), ledger)
+            prediction = self._reattach(client, ledger) or self._paid_prediction(
+                context, client, request, ledger
+            )
+            return self._follow(context, client, prediction, ledger, deadline)
+
+    def _follow(
+        self,
+        context: Any,
+        client: SeedanceClient,
+        prediction: Prediction,
+        ledger: PredictionLedger,
+        deadline: float,
+    ) -> dict[str, Any]:
+        """Publish the id, then finish, defer to the triggerer, or wait on the worker."""
+        context["ti"].xcom_push(key=PREDICTION_ID_XCOM_KEY, value=prediction.id)
+        if prediction.is_terminal:
+            return self._finish(context, client, prediction, ledger)
+        if self.deferrable:
+            SeedanceVideoLink.persist(context, None)
+            self.defer(
+                trigger=SeedancePredictionTrigger(
+                    prediction_id=prediction.id,
+                    deadline=deadline,
+                    wavespeed_conn_id=self.wavespeed_conn_id,
+                    poll_interval=self.poll_interval,
+                ),
+                method_name="execute_complete",
+            )
+        return self._finish(context, client, self._wait_here(client, prediction), ledger)
 
     def _reattach(self, client: SeedanceClient, ledger: PredictionLedger) -> Prediction | None:
         """The previous try's prediction if it is worth following, else None (submit anew)."""
@@ -233,23 +258,6 @@ class SeedanceImageToVideoOperator(BaseOperator):
             previous,
             prediction.status.value,
         )
-        return prediction
-
-    def _submit(
-        self, client: SeedanceClient, request: ImageToVideoRequest, ledger: PredictionLedger
-    ) -> Prediction:
-        try:
-            prediction = client.submit(request)
-        except SubmissionUncertainError as err:
-            # The client already searched the history for the task (exact body match) and
-            # found none it could prove ours; resubmitting could pay twice.
-            raise AirflowFailException(
-                f"{err} Not retried automatically: check the WaveSpeed dashboard/history for "
-                f"model {err.model} after {err.submitted_at:.0f} (request fingerprint "
-                f"{err.fingerprint}), then clear the task if no task was created."
-            ) from err
-        ledger.set(prediction.id)
-        log.info("Submitted prediction %s (%s)", prediction.id, request.model)
         return prediction
 
     def _wait_here(self, client: SeedanceClient, prediction: Prediction) -> Prediction:
