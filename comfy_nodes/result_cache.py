@@ -1,10 +1,12 @@
-"""A small on-disk index: request fingerprint -> prediction id and downloaded video.
+"""A small on-disk index: request fingerprint -> submit intent, prediction id and video.
 
 Why, when ComfyUI already caches node outputs: ComfyUI's cache lives in memory and is
 lost on restart or eviction, and an interrupted run leaves nothing in it even though the
-remote job keeps running and is billed. This index is written *as soon as the submit
-returns* (so a re-queue after an interrupt or crash re-attaches to the running job instead
-of paying again) and again when the video is on disk (so a restart reuses the file).
+remote job keeps running and is billed. This index is written *before the submit* (the
+intent: what is about to be paid, from when), *as soon as the submit returns* (so a
+re-queue after an interrupt or crash re-attaches to the running job instead of paying
+again) and again when the video is on disk (so a restart reuses the file). See
+:mod:`.pay_once` for what a run does when it finds an intent without an id.
 
 The fingerprint covers everything that changes the paid request (model, prompt, every
 parameter, the SHA-256 of each image's PNG bytes), the seed (the user's re-run control)
@@ -47,10 +49,13 @@ class CacheEntry:
     """What is known about one fingerprint: a submitted job, or a finished video."""
 
     fingerprint: str
-    prediction_id: str
+    #: None while only the intent is known: the submit was about to be sent (or in flight).
+    prediction_id: str | None
     video_file: str | None = None
     url: str | None = None
     updated_at: float = 0.0
+    #: The submit intent (``SubmitIntent.to_json()``), written before the POST.
+    intent: str | None = None
 
     @property
     def is_finished(self) -> bool:

@@ -14,13 +14,12 @@ so it is testable against the simulator without ComfyUI:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NoReturn, Protocol, TypeVar
+from typing import TypeVar
 
 from shared_client import (
     DEFAULT_BASE_URL,
@@ -38,29 +37,19 @@ from shared_client import (
 
 from .conversions import sha256_hex
 from .errors import GenerationError, NodeInputError
+from .pay_once import paid_prediction_id
 from .result_cache import CacheEntry, ResultCache, request_fingerprint
 from .settings import BASE_URL_ENV, NodeSettings
+from .waiting import HostHooks, sliced
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
 AUTO_ASPECT_RATIO = "auto"
-#: How often the wait loop checks for an interrupt and refreshes the node's text.
-WAIT_SLICE_SECONDS = 0.25
 #: Rough duration used only to move the progress bar (the API reports no percentage).
 ESTIMATE_BASE_SECONDS = 30.0
 ESTIMATE_PER_VIDEO_SECOND = 6.0
-
-
-class HostHooks(Protocol):
-    """What the runner needs from its host (ComfyUI, or a test)."""
-
-    def show_progress(self, text: str, fraction: float | None) -> None: ...
-
-    def interrupt_requested(self) -> bool: ...
-
-    def raise_interrupted(self, message: str) -> NoReturn: ...
 
 
 @dataclass(frozen=True)
@@ -197,19 +186,14 @@ async def _run(
     settings: NodeSettings,
 ) -> GenerationResult:
     started = time.monotonic()
-    if entry is not None:
+    if entry is not None and entry.prediction_id:
         prediction_id = entry.prediction_id
         logger.info("seedance: re-attaching to prediction %s (no new submit)", prediction_id)
         host.show_progress(f"Re-attaching to prediction {prediction_id} (no new charge)", 0.0)
     else:
-        if host.interrupt_requested():
-            host.raise_interrupted("Interrupted before submitting; nothing was paid.")
-        host.show_progress("Uploading image and submitting…", 0.0)
-        # Not sliced: once the POST is sent a task may exist, and its id must be recorded.
-        submitted = await client.submit(request)
-        prediction_id = submitted.id
-        cache.put(CacheEntry(fingerprint=fingerprint, prediction_id=prediction_id))
-        logger.info("seedance: submitted prediction %s", prediction_id)
+        prediction_id = await paid_prediction_id(
+            client, request, entry, fingerprint, cache, host, settings
+        )
 
     status = {"value": "submitted"}
     estimate = ESTIMATE_BASE_SECONDS + ESTIMATE_PER_VIDEO_SECOND * inputs.duration
@@ -223,7 +207,7 @@ async def _run(
         return text, min(0.95, elapsed / estimate)
 
     try:
-        final = await _sliced(
+        final = await sliced(
             client.wait(
                 prediction_id,
                 timeout=settings.timeout,
@@ -244,7 +228,7 @@ async def _run(
     destination = cache.video_path(prediction_id)
     destination.parent.mkdir(parents=True, exist_ok=True)
     status["value"] = "downloading"
-    path = await _sliced(client.download(url, destination), host, describe, prediction_id)
+    path = await sliced(client.download(url, destination), host, describe, prediction_id)
     cache.put(
         CacheEntry(
             fingerprint=fingerprint,
@@ -256,45 +240,6 @@ async def _run(
     elapsed = int(time.monotonic() - started)
     host.show_progress(f"Status: completed\nElapsed: {elapsed}s\nPrediction: {prediction_id}", 1.0)
     return GenerationResult(Path(path), url, prediction_id, False)
-
-
-async def _sliced(
-    work: Awaitable[T],
-    host: HostHooks,
-    describe: Callable[[], tuple[str, float]],
-    prediction_id: str,
-) -> T:
-    """Await ``work`` in short slices, refreshing progress and honouring interrupts.
-
-    On an interrupt the polling/download task is cancelled at once (the event loop and
-    ComfyUI's queue are free again immediately). WaveSpeed has no cancel endpoint, so
-    the remote job keeps running and is billed; the message says so, and that queueing
-    the same inputs + seed again picks its result up without paying again.
-    """
-    task: asyncio.Future[T] = asyncio.ensure_future(work)
-    try:
-        while True:
-            done, _ = await asyncio.wait({task}, timeout=WAIT_SLICE_SECONDS)
-            if task in done:
-                return task.result()
-            if host.interrupt_requested():
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
-                message = (
-                    f"Interrupted: stopped waiting for prediction {prediction_id}. WaveSpeed has "
-                    "no cancel endpoint, so the remote job keeps running and is billed. Queue the "
-                    "same inputs and seed again to collect its video without paying again."
-                )
-                logger.warning("seedance: %s", message)
-                host.raise_interrupted(message)
-            text, fraction = describe()
-            host.show_progress(text, fraction)
-    finally:
-        if not task.done():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
 
 
 def _explain(exc: SeedanceError, settings: NodeSettings) -> str:
@@ -313,8 +258,10 @@ def _explain(exc: SeedanceError, settings: NodeSettings) -> str:
         )
     if isinstance(exc, SubmissionUncertainError):
         return (
-            f"The submit may have created a paid task but no answer came back ({detail}). It was "
-            "NOT resubmitted; check your WaveSpeed dashboard before running again."
+            f"The submit may have created a paid task but no answer came back ({detail}), and "
+            f"it did not appear in the history within the {settings.settle_window:g} s settle "
+            "window. It was NOT resubmitted; check your WaveSpeed dashboard before running "
+            'again (or set "resubmit_after_settle": true in wavespeed.json to accept the risk).'
         )
     if isinstance(exc, GenerationFailedError):
         return (

@@ -24,7 +24,7 @@ from pathlib import Path
 # The client's defaults: 5 s is the poll interval WaveSpeed asks for on video tasks, and
 # 30 minutes covers a generation queued behind the account's concurrency limit while a
 # person waits at the node. SEEDANCE_POLL_INTERVAL / SEEDANCE_TIMEOUT override them.
-from shared_client import DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT
+from shared_client import DEFAULT_POLL_INTERVAL, DEFAULT_SETTLE_WINDOW, DEFAULT_TIMEOUT
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +33,7 @@ BASE_URL_ENV = "WAVESPEED_BASE_URL"
 CACHE_DIR_ENV = "SEEDANCE_COMFY_CACHE_DIR"
 POLL_INTERVAL_ENV = "SEEDANCE_POLL_INTERVAL"
 TIMEOUT_ENV = "SEEDANCE_TIMEOUT"
+SETTLE_WINDOW_ENV = "SEEDANCE_SETTLE_WINDOW"
 CONFIG_FILE_NAME = "wavespeed.json"
 
 
@@ -49,11 +50,17 @@ class NodeSettings:
     cache_dir: Path
     poll_interval: float = DEFAULT_POLL_INTERVAL
     timeout: float = DEFAULT_TIMEOUT
+    #: How long an unconfirmed submit is searched for in the history (see ``pay_once``).
+    settle_window: float = DEFAULT_SETTLE_WINDOW
+    #: After an empty window, submit again instead of failing (the user accepts the risk).
+    resubmit_after_settle: bool = False
 
     def __repr__(self) -> str:  # the key never shows up, even in a debugger or a log line
         return (
             f"NodeSettings(api_key='***', base_url={self.base_url!r}, cache_dir={self.cache_dir!r},"
-            f" poll_interval={self.poll_interval}, timeout={self.timeout})"
+            f" poll_interval={self.poll_interval}, timeout={self.timeout},"
+            f" settle_window={self.settle_window},"
+            f" resubmit_after_settle={self.resubmit_after_settle})"
         )
 
 
@@ -157,4 +164,6 @@ def load_settings(user_dir: Path | None = None) -> NodeSettings:
         cache_dir=default_cache_dir(),
         poll_interval=_float_env(POLL_INTERVAL_ENV, DEFAULT_POLL_INTERVAL, 0.05),
         timeout=_float_env(TIMEOUT_ENV, DEFAULT_TIMEOUT, 1.0),
+        settle_window=_float_env(SETTLE_WINDOW_ENV, DEFAULT_SETTLE_WINDOW, 0.0),
+        resubmit_after_settle=config.get("resubmit_after_settle") is True,
     )
