@@ -10,9 +10,10 @@ environment variables exactly as in production. Airflow itself is only imported 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pytest
+if TYPE_CHECKING:
+    import pytest
 
 
 class FakeStateStore:
