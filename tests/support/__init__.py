@@ -21,8 +21,9 @@ Why ``tests.support`` is importable (pytest runs with ``--import-mode=importlib`
 * Outside pytest (``scripts/bad_input_table.py`` imports ``tests.reliability``), put the
   repository root on ``sys.path`` first, as that script does.
 * Do not add ``tests/__init__.py``: the repository root has an ``__init__.py`` of its own
-  (the ComfyUI entry point), so pytest would then resolve ``tests/conftest.py`` to a
-  package named after the checkout folder instead of ``tests``.
+  (the ComfyUI entry point), so pytest would then import ``tests/conftest.py`` as a
+  module of a package named after the checkout folder (``<checkout>.tests.conftest``)
+  while test modules import ``tests``: the same files under two names.
 
 Modules (import only what a test needs; heavy libraries are imported lazily):
 
