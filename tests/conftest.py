@@ -1,31 +1,32 @@
-"""Fixtures shared by every test folder: small real images, and no stray credentials."""
+"""Fixtures shared by every test folder: small real images, and no stray credentials.
+
+The builders behind them live in ``tests/support`` (see its docstring for how that package
+is imported under ``--import-mode=importlib``).
+"""
 
 from __future__ import annotations
 
-import struct
-import zlib
+import importlib
+import sys
 from pathlib import Path
 
-import pytest
+
+def _make_tests_support_importable() -> None:
+    """``tests.support`` is found through the ``tests`` namespace pytest creates when the
+    rootdir is the repository root; with another rootdir, use the repository root on
+    ``sys.path`` instead (appended, so installed packages keep precedence)."""
+    try:
+        importlib.import_module("tests.support")
+    except ModuleNotFoundError:
+        sys.path.append(str(Path(__file__).resolve().parents[1]))
+        importlib.invalidate_caches()
 
 
-def make_png(width: int = 8, height: int = 8, rgb: tuple[int, int, int] = (200, 40, 40)) -> bytes:
-    """A valid RGB PNG built by hand, so core tests need no imaging library."""
+_make_tests_support_importable()
 
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-        )
+import pytest  # noqa: E402
 
-    row = b"\x00" + bytes(rgb) * width
-    raw = row * height
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(raw))
-        + chunk(b"IEND", b"")
-    )
+from tests.support.media import make_png  # noqa: E402
 
 
 @pytest.fixture

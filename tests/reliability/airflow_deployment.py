@@ -1,14 +1,14 @@
-"""A real Airflow 3 deployment for the reliability tests, built on the e2e suite's helper.
+"""A real Airflow 3 deployment for the reliability tests, built on ``tests/support``.
 
-The ``Deployment`` class (processes, logs, SQLite queries) is imported from
-``tests/e2e/airflow/test_airflow_e2e.py`` rather than copied; this module adds what the
-reliability tests need on top: several DAGs in one deployment, finding a task's worker
-process to ``kill -9`` it, decrypting trigger kwargs, and reading task logs.
+The deployment itself (``Deployment``, its environment, starting and stopping the four
+processes) is ``tests/support/airflow_deployment.py``, shared with the e2e suite; this
+module adds what the reliability tests need on top: several DAGs in one deployment,
+finding a task's worker process to ``kill -9`` it, decrypting trigger kwargs, and reading
+task logs.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -17,23 +17,10 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
-from typing import Any
 
 import psutil
 
-_E2E = Path(__file__).resolve().parents[1] / "e2e" / "airflow" / "test_airflow_e2e.py"
-
-
-def load_e2e_helpers() -> Any:
-    """The e2e module (Deployment, free_port, wait_for), loaded by path."""
-    spec = importlib.util.spec_from_file_location("seedance_e2e_airflow_helpers", _E2E)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot load the Airflow e2e helpers from {_E2E}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
+from tests.support.airflow_deployment import deployment_env as base_deployment_env
 
 DAG_SOURCE = textwrap.dedent(
     """
@@ -69,39 +56,16 @@ DAG_SOURCE = textwrap.dedent(
     """
 )
 
-ENV_TEMPLATE = {
-    "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-    "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-    "AIRFLOW__CORE__PARALLELISM": "4",
-    "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
-    "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
-    "AIRFLOW__API__HOST": "127.0.0.1",
-    "AIRFLOW__API__WORKERS": "1",
-    "AIRFLOW__API_AUTH__JWT_SECRET": "reliability-jwt-secret-not-for-production",
-    "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
-    "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "5",
-    "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
-    "AIRFLOW__TRIGGERER__JOB_HEARTBEAT_SEC": "1",
-    "AIRFLOW__TRIGGERER__TRIGGERER_HEALTH_CHECK_THRESHOLD": "6",
-    "AIRFLOW__LOGGING__LOGGING_LEVEL": "DEBUG",
-    "NO_PROXY": "127.0.0.1,localhost",
-}
-
 
 def deployment_env(home: Path, port: int, extra: dict[str, str]) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
-    env.update(ENV_TEMPLATE)
-    env.update(
-        {
-            "AIRFLOW_HOME": str(home),
-            "AIRFLOW__CORE__DAGS_FOLDER": str(home / "dags"),
-            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
-            "AIRFLOW__API__PORT": str(port),
-            **extra,
-        }
+    """The shared deployment environment, with DEBUG logs (the tests read task logs)."""
+    return base_deployment_env(
+        home,
+        port,
+        extra,
+        jwt_secret="reliability-jwt-secret-not-for-production",
+        logging_level="DEBUG",
     )
-    return env
 
 
 def kill_task_process(ti_id: str, started_pids: list[int]) -> int:

@@ -9,24 +9,23 @@ it should (typed, naming the field, before paying when it can), and
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PIL import Image
-
 from seedance_simulator import Simulator
-from shared_client import ImageToVideoRequest, RetryPolicy, SeedanceClient
+from shared_client import ImageToVideoRequest, SeedanceClient
+from tests.support.clients import QUICK_RETRY as QUICK
+from tests.support.media import save_png
+from tests.support.net import closed_port_url
 
 from .bad_server import BadApi
 
 KEY = "sk-SENTINEL-7f3a9c2e-reliability-never-log-me"
 #: A wrong key is a secret too: a rejection must not echo it back.
 WRONG_KEY = "sk-WRONG-SENTINEL-5e6f7a8b-never-echo"
-QUICK = RetryPolicy(max_attempts=2, max_elapsed=5.0, initial=0.01, maximum=0.02)
 MODEL = "bytedance/seedance-2.0-mini/image-to-video"
 
 
@@ -73,24 +72,17 @@ class Outcome:
     leftovers: list[str] = field(default_factory=list)
 
 
-def _closed_port_url() -> str:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{sock.getsockname()[1]}"
-
-
 @contextmanager
 def environment(work: Path) -> Iterator[Env]:
     work.mkdir(parents=True, exist_ok=True)
-    png = work / "start.png"
-    Image.new("RGB", (96, 64), (200, 60, 30)).save(png)
+    png = save_png(work / "start.png", (96, 64), (200, 60, 30))
     text_file = work / "notes.png"
     text_file.write_text("not an image, despite the name")
     with (
         Simulator(api_key=KEY, generation_time=0.3, fast=True, seed=1) as sim,
         BadApi() as api,
     ):
-        yield Env(sim, api, work, png, text_file, _closed_port_url())
+        yield Env(sim, api, work, png, text_file, closed_port_url())
 
 
 def run_case(case: Case, env: Env) -> Outcome:

@@ -9,63 +9,19 @@ makes, with settings from the environment as a user would configure them.
 from __future__ import annotations
 
 import itertools
-import json
-import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
+
+from tests.support.airflow import FakeTI, connection_env, task_context
+from tests.support.comfy import node_values
+from tests.support.env import patched_env
 
 from .bad_inputs import KEY, WRONG_KEY, Case, Env
 
 _counter = itertools.count()
 
 
-@contextmanager
-def patched_env(**values: str | None) -> Iterator[None]:
-    """Set (or, with None, remove) environment variables for the duration of a case."""
-    saved = {name: os.environ.get(name) for name in values}
-    try:
-        for name, value in values.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
 # -- the operator ----------------------------------------------------------------------------
-
-
-class _StateStore:
-    """Airflow 3.3's ``task_state_store`` surface the operator uses."""
-
-    def __init__(self) -> None:
-        self.data: dict[str, Any] = {}
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return self.data.get(key, default)
-
-    def set(self, key: str, value: Any, **_: Any) -> None:
-        self.data[key] = value
-
-    def delete(self, key: str) -> None:
-        self.data.pop(key, None)
-
-
-class _TI:
-    dag_id, run_id, task_id, map_index, try_number = "reliability", "manual__1", "gen", -1, 1
-
-    def __init__(self) -> None:
-        self.xcom: dict[str, Any] = {}
-
-    def xcom_push(self, key: str, value: Any, **_: Any) -> None:
-        self.xcom[key] = json.loads(json.dumps(value))
 
 
 def _operator(
@@ -79,7 +35,7 @@ def _operator(
     from airflow_provider_seedance.operators.seedance import SeedanceImageToVideoOperator
 
     conn_id = f"reliability_{next(_counter)}"
-    conn: dict[str, Any] = {"conn_type": "wavespeed", "host": base_url or env.sim.base_url}
+    conn: dict[str, Any] = {"host": base_url or env.sim.base_url}
     if key is not None:
         conn["password"] = key
     params: dict[str, Any] = {
@@ -94,11 +50,12 @@ def _operator(
         "output_path": str(env.work / "dest-operator"),
     }
     params.update(overrides)
-    with patched_env(**{f"AIRFLOW_CONN_{conn_id.upper()}": json.dumps(conn)}):
+    with patched_env(**connection_env(conn_id, **conn)):
         op = SeedanceImageToVideoOperator(**params)
         if render is not None:
             op.render_template_fields(render)
-        op.execute({"ti": _TI(), "task_state_store": _StateStore(), "ds": "2026-11-24"})
+        ti = FakeTI("gen", dag_id="reliability", run_id="manual__1")
+        op.execute(task_context(ti, ds="2026-11-24"))
 
 
 def _op(**overrides: Any) -> Callable[[Env], Any]:
@@ -245,18 +202,7 @@ def _node(
 
     from comfy_nodes.nodes import SeedanceImageToVideoV1
 
-    inputs: dict[str, Any] = {
-        "image": torch.rand(1, 48, 64, 3),
-        "prompt": "a slow dolly-in",
-        "model": "bytedance/seedance-2.0-mini/image-to-video",
-        "resolution": "480p",
-        "aspect_ratio": "auto",
-        "duration": 4,
-        "generate_audio": True,
-        "enable_web_search": False,
-        "seed": next(_counter),
-    }
-    inputs.update(overrides)
+    inputs = node_values(torch.rand(1, 48, 64, 3), "a slow dolly-in", next(_counter), **overrides)
     with patched_env(
         WAVESPEED_API_KEY=key,
         WAVESPEED_BASE_URL=base_url or env.sim.base_url,

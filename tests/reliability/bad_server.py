@@ -8,18 +8,16 @@ an output that 404s or is cut mid-transfer, and (``/ok``) a well-behaved complet
 
 from __future__ import annotations
 
-import json
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from .loopback import LoopbackServer, send
+from tests.support.media import fake_mp4
+from tests.support.net import envelope, send
 
-VIDEO = b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 64
+from .loopback import LoopbackServer
+
+VIDEO = fake_mp4(64)
 PREFIXES = ("html", "trunc", "nodata", "unknown", "empty", "o404", "ocut", "ok")
-
-
-def _envelope(data: Any) -> bytes:
-    return json.dumps({"code": 200, "message": "success", "data": data}).encode()
 
 
 def _prediction(prefix: str, base: str, status: str, outputs: list[str]) -> dict[str, Any]:
@@ -70,9 +68,9 @@ class BadApi:
                 "download_url": f"{base}/{prefix}/files/image.png",
                 "upload": {"url": f"{base}/{prefix}/files/put", "headers": {}},
             }
-            return send(h, 200, _envelope(ticket))
+            return send(h, 200, envelope(ticket))
         if "/result" not in rest:  # the submit
-            return send(h, 200, _envelope(_prediction(prefix, base, "created", [])))
+            return send(h, 200, envelope(_prediction(prefix, base, "created", [])))
         outputs = {
             "empty": [],
             "o404": [f"{base}/{prefix}/files/gone.mp4"],
@@ -80,11 +78,11 @@ class BadApi:
             "ok": [f"{base}/{prefix}/files/video.mp4"],
         }
         if prefix == "trunc":
-            body = _envelope(_prediction(prefix, base, "completed", []))
+            body = envelope(_prediction(prefix, base, "completed", []))
             return send(h, 200, body[: len(body) // 2])
         if prefix == "unknown":
-            return send(h, 200, _envelope(_prediction(prefix, base, "exploding", [])))
-        return send(h, 200, _envelope(_prediction(prefix, base, "completed", outputs[prefix])))
+            return send(h, 200, envelope(_prediction(prefix, base, "exploding", [])))
+        return send(h, 200, envelope(_prediction(prefix, base, "completed", outputs[prefix])))
 
     @staticmethod
     def _file(h: BaseHTTPRequestHandler, rest: str) -> None:

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import ssl
 import subprocess
-import threading
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
+
+from tests.support.net import LoopbackHTTPServer, send
 
 Handler = Callable[[BaseHTTPRequestHandler], None]
 
 
-class LoopbackServer:
+class LoopbackServer(LoopbackHTTPServer):
     """``routes`` maps a path prefix to a handler; ``hits`` counts requests per path."""
 
     def __init__(self, routes: dict[str, Handler], *, tls_dir: Path | None = None) -> None:
@@ -46,39 +47,12 @@ class LoopbackServer:
 
             do_GET = do_POST = do_PUT = _dispatch
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._httpd.daemon_threads = True
-        scheme = "http"
+        context = None
         if tls_dir is not None:
             cert, key = self_signed_certificate(tls_dir)
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             context.load_cert_chain(cert, key)
-            self._httpd.socket = context.wrap_socket(self._httpd.socket, server_side=True)
-            scheme = "https"
-        self.base_url = f"{scheme}://127.0.0.1:{self._httpd.server_address[1]}"
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True)
-
-    def __enter__(self) -> LoopbackServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-
-
-def send(
-    handler: BaseHTTPRequestHandler,
-    status: int,
-    body: bytes = b"",
-    headers: dict[str, str] | None = None,
-) -> None:
-    handler.send_response(status)
-    handler.send_header("Content-Length", str(len(body)))
-    for key, value in (headers or {}).items():
-        handler.send_header(key, value)
-    handler.end_headers()
-    handler.wfile.write(body)
+        super().__init__(_Handler, ssl_context=context, poll_interval=0.05)
 
 
 def redirect(location: str, status: int = 302) -> Handler:

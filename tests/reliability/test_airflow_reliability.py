@@ -18,7 +18,6 @@ read while a trigger was live) and every output are searched for the key.
 
 from __future__ import annotations
 
-import json
 import signal
 import sqlite3
 import time
@@ -34,16 +33,17 @@ airflow = pytest.importorskip("airflow")
 if int(airflow.__version__.split(".")[0]) < 3:
     pytest.skip("the deployment tests target Airflow 3", allow_module_level=True)
 
-from PIL import Image  # noqa: E402
-
 from seedance_simulator import FaultConfig, Simulator  # noqa: E402
+from tests.support.airflow import connection_env  # noqa: E402
+from tests.support.airflow_deployment import running_deployment, wait_for  # noqa: E402
+from tests.support.media import save_png  # noqa: E402
+from tests.support.net import free_port  # noqa: E402
 
 from .airflow_deployment import (  # noqa: E402
     DAG_SOURCE,
     decrypted_trigger_kwargs,
     deployment_env,
     kill_task_process,
-    load_e2e_helpers,
     products,
     task_logs,
 )
@@ -51,7 +51,6 @@ from .chaos import CHAOS_FAULTS  # noqa: E402
 from .conftest import SENTINEL_KEY  # noqa: E402
 from .results import record  # noqa: E402
 
-e2e = load_e2e_helpers()
 DEADLINE_SECONDS = 30.0
 CHAOS_TASKS = 100
 
@@ -79,7 +78,7 @@ class Rig:
         return [dict(zip(keys, row, strict=True)) for row in rows]
 
     def wait(self, predicate: Any, timeout: float, what: str) -> Any:
-        return e2e.wait_for(predicate, timeout, what, self.dep)
+        return wait_for(predicate, timeout, what, self.dep)
 
     def restart_triggerer(self) -> None:
         name = next(n for n in self.dep.procs if n.startswith("triggerer"))
@@ -94,30 +93,21 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
     home, out = root / "airflow", root / "out"
     (home / "dags").mkdir(parents=True)
     (home / "dags" / "reliability_dags.py").write_text(DAG_SOURCE)
-    image = root / "product.png"
-    Image.new("RGB", (128, 96), (30, 140, 90)).save(image)
-    port = e2e.free_port()
+    image = save_png(root / "product.png", (128, 96), (30, 140, 90))
+    port = free_port()
     with Simulator(api_key=SENTINEL_KEY, generation_time=4.0, fast=True, seed=11) as sim:
         env = deployment_env(
             home,
             port,
             {
-                "AIRFLOW_CONN_WAVESPEED_DEFAULT": json.dumps(
-                    {"conn_type": "wavespeed", "password": SENTINEL_KEY, "host": sim.base_url}
-                ),
+                **connection_env("wavespeed_default", password=SENTINEL_KEY, host=sim.base_url),
                 "SEEDANCE_REL_OUT": str(out),
                 "SEEDANCE_REL_IMAGE": str(image),
                 "SEEDANCE_REL_DEADLINE": str(DEADLINE_SECONDS),
                 "SEEDANCE_REL_PRODUCTS": str(products(root, CHAOS_TASKS, image)),
             },
         )
-        dep = e2e.Deployment(home, env)
-        dep.cli("db", "migrate", timeout=300)
-        try:
-            dep.start("api-server", "api-server", "--port", str(port), "--host", "127.0.0.1")
-            dep.start("scheduler", "scheduler")
-            dep.start("dag-processor", "dag-processor")
-            dep.start("triggerer", "triggerer")
+        with running_deployment(home, env, port) as dep:
             rig = Rig(dep, sim, out)
 
             def parsed() -> bool:
@@ -128,8 +118,6 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
 
             rig.wait(parsed, 180, "the dag-processor to parse the reliability DAGs")
             yield rig
-        finally:
-            dep.stop_all()
 
 
 def test_worker_killed_after_submit_retry_reattaches_and_pays_once(rig: Rig) -> None:

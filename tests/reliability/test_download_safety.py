@@ -24,50 +24,35 @@ from shared_client import (
     InvalidResponseError,
     Prediction,
     PredictionStatus,
-    RetryPolicy,
     SeedanceClient,
     SeedanceError,
     ServiceUnreachableError,
 )
 from shared_client.protocol import MAX_ENVELOPE_BYTES
+from tests.support.clients import QUICK_RETRY as QUICK
+from tests.support.clients import AnyClient, ClientDriver, build_client, close_clients
+from tests.support.media import fake_mp4
+from tests.support.net import send
 
-from .loopback import LoopbackServer, redirect, send
+from .loopback import LoopbackServer, redirect
 
 KEY = "sk-safety-test-key"
-QUICK = RetryPolicy(max_attempts=2, max_elapsed=5.0, initial=0.01, maximum=0.02)
-VIDEO = b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 40
-
-
-class Both:
-    """One async interface over the sync client (in a thread) and the async client."""
-
-    def __init__(self, kind: str, client: SeedanceClient | AsyncSeedanceClient) -> None:
-        self.kind, self.client = kind, client
-
-    async def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
-        method = getattr(self.client, name)
-        if self.kind == "async":
-            return await method(*args, **kwargs)
-        return await asyncio.to_thread(method, *args, **kwargs)
+VIDEO = fake_mp4(40)
 
 
 @pytest.fixture(params=["sync", "async"])
 async def make_client(request: pytest.FixtureRequest) -> AsyncIterator[Any]:
-    made: list[SeedanceClient | AsyncSeedanceClient] = []
+    """``make(base_url, **options)``: a driver over a sync or an async client."""
+    made: list[AnyClient] = []
 
-    def make(base_url: str, **options: Any) -> Both:
+    def make(base_url: str, **options: Any) -> ClientDriver:
         options.setdefault("retry", QUICK)
-        cls = SeedanceClient if request.param == "sync" else AsyncSeedanceClient
-        client = cls(api_key=KEY, base_url=base_url, **options)
+        client = build_client(request.param, api_key=KEY, base_url=base_url, **options)
         made.append(client)
-        return Both(request.param, client)
+        return ClientDriver(client)
 
     yield make
-    for client in made:
-        if isinstance(client, AsyncSeedanceClient):
-            await client.aclose()
-        else:
-            client.close()
+    await close_clients(made)
 
 
 def video(handler: BaseHTTPRequestHandler) -> None:

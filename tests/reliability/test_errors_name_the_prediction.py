@@ -13,12 +13,13 @@ from typing import Any
 
 import pytest
 
-from shared_client import AsyncSeedanceClient, RetryPolicy, SeedanceClient, SeedanceError
+from shared_client import AsyncSeedanceClient, SeedanceClient, SeedanceError
+from tests.support.clients import QUICK_RETRY as QUICK
+from tests.support.net import send
 
-from .loopback import LoopbackServer, send
+from .loopback import LoopbackServer
 
 PID = "pred-named-0042"
-QUICK = RetryPolicy(max_attempts=2, max_elapsed=5.0, initial=0.01, maximum=0.02)
 
 
 def always(status: int, body: bytes) -> Any:

@@ -22,13 +22,14 @@ torch = pytest.importorskip("torch")
 
 from comfy_nodes.nodes import SeedanceImageToVideoV1  # noqa: E402
 from seedance_simulator import Simulator  # noqa: E402
+from tests.support.comfy import node_values  # noqa: E402
+from tests.support.env import patched_env  # noqa: E402
+from tests.support.paths import REPO_ROOT  # noqa: E402
 
-from .bad_inputs_hosts import patched_env  # noqa: E402
 from .conftest import SENTINEL_KEY  # noqa: E402
 from .results import record  # noqa: E402
 
 WRONG_SENTINEL = "sk-WRONG-SENTINEL-0c1d2e3f-must-not-echo"
-REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -38,17 +39,7 @@ def sim() -> Iterator[Simulator]:
 
 
 def _inputs(seed: int) -> dict[str, Any]:
-    return {
-        "image": torch.rand(1, 48, 64, 3),
-        "prompt": "a slow dolly-in on a gradient",
-        "model": "bytedance/seedance-2.0-mini/image-to-video",
-        "resolution": "480p",
-        "aspect_ratio": "auto",
-        "duration": 4,
-        "generate_audio": True,
-        "enable_web_search": False,
-        "seed": seed,
-    }
+    return node_values(torch.rand(1, 48, 64, 3), "a slow dolly-in on a gradient", seed)
 
 
 def _run(sim_url: str, key: str, cache: Path, seed: int) -> tuple[Any, str]:
@@ -91,7 +82,7 @@ def test_no_path_of_the_node_leaks_the_key(
     assert any(p.suffix == ".mp4" for p in files)
     leaks += [str(p) for p in files if SENTINEL_KEY.encode() in p.read_bytes()]
     leaks += [str(p) for p in files if p.suffix == ".mp4" and _metadata_leaks(p)]
-    workflows = list((REPO / "comfy_nodes" / "example_workflows").glob("*.json"))
+    workflows = list((REPO_ROOT / "comfy_nodes" / "example_workflows").glob("*.json"))
     for workflow in workflows:
         text = workflow.read_text()
         if SENTINEL_KEY in text or '"api_key"' in text.lower():

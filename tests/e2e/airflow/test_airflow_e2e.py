@@ -1,9 +1,8 @@
 """End to end: a real Airflow 3 deployment runs 10 mapped generations against the simulator.
 
-Processes: ``api-server`` (the Execution API the workers talk to), ``scheduler`` (with
-LocalExecutor), ``dag-processor`` and ``triggerer``, all on loopback with SQLite in a
-temporary AIRFLOW_HOME. Airflow 3 accepts SQLite with LocalExecutor (the SequentialExecutor
-restriction of Airflow 2 is gone); parallelism stays small so SQLite's single writer copes.
+The deployment (``api-server``, ``scheduler`` with LocalExecutor, ``dag-processor``,
+``triggerer``; loopback, SQLite) is ``tests/support/airflow_deployment.py``, shared with the
+reliability suite.
 
 Mid-run the triggerer is killed with SIGKILL and started again: its triggers are picked
 up by the new triggerer once the dead one's heartbeat is stale, every task still ends in
@@ -12,19 +11,13 @@ up by the new triggerer once the dead one's heartbeat is stale, every task still
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import signal
-import socket
 import sqlite3
-import subprocess
-import sys
 import textwrap
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -34,15 +27,21 @@ airflow = pytest.importorskip("airflow")
 if int(airflow.__version__.split(".")[0]) < 3:
     pytest.skip("the end-to-end deployment test targets Airflow 3", allow_module_level=True)
 
-from PIL import Image  # noqa: E402
-
 from seedance_simulator import Simulator  # noqa: E402
+from tests.support.airflow import connection_env  # noqa: E402
+from tests.support.airflow_deployment import (  # noqa: E402
+    Deployment,
+    deployment_env,
+    running_deployment,
+    wait_for,
+)
+from tests.support.media import count_frames, save_png  # noqa: E402
+from tests.support.net import free_port  # noqa: E402
 
 API_KEY = "e2e-secret-key-5678"
 DAG_ID = "seedance_e2e"
 TASK_ID = "generate"
 N_TASKS = 10
-AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 
 DAG_SOURCE = textwrap.dedent(
     """
@@ -64,77 +63,6 @@ DAG_SOURCE = textwrap.dedent(
 )
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Deployment:
-    """The Airflow processes of one test, with their logs, started and stopped by it."""
-
-    def __init__(self, home: Path, env: dict[str, str]) -> None:
-        self.home = home
-        self.env = env
-        self.procs: dict[str, subprocess.Popen[bytes]] = {}
-        self.db = home / "airflow.db"
-
-    def cli(self, *args: str, timeout: float = 120) -> str:
-        result = subprocess.run(
-            [AIRFLOW, *args], env=self.env, capture_output=True, text=True, timeout=timeout
-        )
-        assert result.returncode == 0, result.stderr[-3000:]
-        return result.stdout
-
-    def start(self, name: str, *args: str) -> None:
-        log = (self.home / f"{name}.log").open("ab")
-        self.procs[name] = subprocess.Popen(
-            [AIRFLOW, *args],
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: children die with it
-        )
-
-    def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
-        proc = self.procs.pop(name)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, sig)
-        proc.wait(timeout=30)
-
-    def stop_all(self) -> None:
-        for name in list(self.procs):
-            proc = self.procs[name]
-            try:
-                os.killpg(proc.pid, signal.SIGTERM)
-                proc.wait(timeout=15)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                pass
-            if proc.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
-            self.procs.pop(name)
-
-    def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-        with sqlite3.connect(self.db, timeout=30) as conn:
-            return list(conn.execute(sql, params))
-
-    def states(self) -> dict[int, str | None]:
-        rows = self.query(
-            "SELECT map_index, state FROM task_instance WHERE dag_id=? AND task_id=?",
-            DAG_ID,
-            TASK_ID,
-        )
-        return {int(m): s for m, s in rows}
-
-    def logs(self) -> str:
-        parts = []
-        for path in sorted(self.home.glob("*.log")):
-            parts.append(f"--- {path.name}\n{path.read_text(errors='replace')[-3000:]}")
-        return "\n".join(parts)
-
-
 @pytest.fixture
 def simulator() -> Iterator[Simulator]:
     with Simulator(api_key=API_KEY, generation_time=6.0, fast=True) as sim:
@@ -150,68 +78,27 @@ def deployment(tmp_path: Path, simulator: Simulator) -> Iterator[Deployment]:
     (dags / "seedance_e2e.py").write_text(DAG_SOURCE)
     products = []
     for i in range(N_TASKS):
-        image = tmp_path / f"product-{i}.png"
-        Image.new("RGB", (128, 96), (20 * i, 80, 200 - 10 * i)).save(image)
+        image = save_png(tmp_path / f"product-{i}.png", (128, 96), (20 * i, 80, 200 - 10 * i))
         products.append({"image": str(image), "prompt": f"product {i} turns on a pedestal"})
     (tmp_path / "products.json").write_text(json.dumps(products))
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
-    env.update(
+    env = deployment_env(
+        home,
+        port,
         {
-            "AIRFLOW_HOME": str(home),
-            "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
-            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-            "AIRFLOW__CORE__PARALLELISM": "4",
-            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
-            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
-            "AIRFLOW__API__HOST": "127.0.0.1",
-            "AIRFLOW__API__PORT": str(port),
-            "AIRFLOW__API__WORKERS": "1",
-            "AIRFLOW__API_AUTH__JWT_SECRET": "e2e-jwt-secret-not-for-production",
-            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
-            "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "5",
-            "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
-            "AIRFLOW__TRIGGERER__JOB_HEARTBEAT_SEC": "1",
-            "AIRFLOW__TRIGGERER__TRIGGERER_HEALTH_CHECK_THRESHOLD": "6",
-            "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
-            "AIRFLOW_CONN_WAVESPEED_DEFAULT": json.dumps(
-                {"conn_type": "wavespeed", "password": API_KEY, "host": simulator.base_url}
-            ),
+            **connection_env("wavespeed_default", password=API_KEY, host=simulator.base_url),
             "SEEDANCE_E2E_OUT": str(out),
             "SEEDANCE_E2E_PRODUCTS": str(tmp_path / "products.json"),
-            "NO_PROXY": "127.0.0.1,localhost",
-        }
+        },
+        jwt_secret="e2e-jwt-secret-not-for-production",
     )
-    dep = Deployment(home, env)
-    dep.cli("db", "migrate", timeout=300)
-    try:
-        dep.start("api-server", "api-server", "--port", str(port), "--host", "127.0.0.1")
-        dep.start("scheduler", "scheduler")
-        dep.start("dag-processor", "dag-processor")
-        dep.start("triggerer", "triggerer")
+    with running_deployment(home, env, port) as dep:
         yield dep
-    finally:
-        dep.stop_all()
-
-
-def wait_for(predicate: Any, timeout: float, what: str, dep: Deployment) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.5)
-    pytest.fail(f"timed out waiting for {what}\n{dep.logs()}")
 
 
 def test_mapped_generations_defer_survive_triggerer_kill_and_pay_once(
     deployment: Deployment, simulator: Simulator, tmp_path: Path
 ) -> None:
-    import av
-
     dep = deployment
 
     def dag_parsed() -> bool:
@@ -226,7 +113,7 @@ def test_mapped_generations_defer_survive_triggerer_kill_and_pay_once(
     seen_deferred: set[int] = set()
 
     def some_deferred() -> bool:
-        states = dep.states()
+        states = dep.states(DAG_ID, TASK_ID)
         seen_deferred.update(m for m, s in states.items() if s == "deferred")
         return len(seen_deferred) >= 3
 
@@ -234,7 +121,7 @@ def test_mapped_generations_defer_survive_triggerer_kill_and_pay_once(
     # Live triggers hold ids and the connection id only, never the key.
     kwargs = [row[0] for row in dep.query("SELECT kwargs FROM trigger")]
     assert kwargs and all(API_KEY not in str(k) for k in kwargs)
-    in_flight_at_kill = {m for m, s in dep.states().items() if s == "deferred"}
+    in_flight_at_kill = {m for m, s in dep.states(DAG_ID, TASK_ID).items() if s == "deferred"}
 
     # Kill the triggerer while generations are in flight, then start a new one.
     dep.kill("triggerer", signal.SIGKILL)
@@ -242,7 +129,7 @@ def test_mapped_generations_defer_survive_triggerer_kill_and_pay_once(
     dep.start("triggerer-2", "triggerer")
 
     def all_done() -> bool:
-        states = dep.states()
+        states = dep.states(DAG_ID, TASK_ID)
         seen_deferred.update(m for m, s in states.items() if s == "deferred")
         failed = {m: s for m, s in states.items() if s in ("failed", "upstream_failed")}
         assert not failed, f"tasks failed: {failed}\n{dep.logs()}"
@@ -255,8 +142,7 @@ def test_mapped_generations_defer_survive_triggerer_kill_and_pay_once(
     videos = sorted((tmp_path / "out").rglob("*.mp4"))
     assert len(videos) == N_TASKS
     for video in videos:
-        with av.open(str(video)) as container:
-            assert sum(1 for _ in container.decode(video=0)) > 0
+        assert count_frames(video) > 0
 
     stats = simulator.stats()
     assert stats["submissions"] == N_TASKS, stats

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import logging
 import time
 from pathlib import Path
 
-import av
 import pytest
 import torch
 
@@ -16,52 +14,27 @@ from comfy_nodes.nodes import SeedanceImageToVideoV1, make_v3_classes
 from comfy_nodes.runner import GenerationError, GenerationInputs, NodeInputError, generate_video
 from comfy_nodes.settings import MissingApiKeyError, load_settings
 from seedance_simulator import Simulator
+from tests.support.comfy import load_fake_comfy_latest, node_values
+from tests.support.media import count_frames
+from tests.support.net import closed_port_url
 
 from .conftest import SENTINEL_KEY, Interrupted, RecordingHost
-
-FAKE_LATEST = (
-    Path(__file__).resolve().parents[2] / "unit/comfy_nodes/fake_comfy/comfy_api/latest/__init__.py"
-)
 
 
 @pytest.fixture(scope="module")
 def v3_node() -> type:
-    spec = importlib.util.spec_from_file_location("fake_comfy_api_latest_it", FAKE_LATEST)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    import sys
-
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    node, _ = make_v3_classes(module)
+    node, _ = make_v3_classes(load_fake_comfy_latest("fake_comfy_api_latest_it"))
     return node
 
 
 def _kwargs(image: torch.Tensor, **overrides: object) -> dict[str, object]:
-    values: dict[str, object] = {
-        "image": image,
-        "prompt": "a slow dolly-in on a gradient",
-        "model": "bytedance/seedance-2.0-mini/image-to-video",
-        "resolution": "480p",
-        "aspect_ratio": "auto",
-        "duration": 4,
-        "generate_audio": True,
-        "enable_web_search": False,
-        "seed": 1,
-    }
-    values.update(overrides)
-    return values
+    return node_values(image, "a slow dolly-in on a gradient", 1, **overrides)
 
 
 def _files_containing(folder: Path, needle: bytes) -> list[Path]:
     files = [f for f in folder.rglob("*") if f.is_file()]
     assert files, "expected the video and the cache index on disk"
     return [f for f in files if needle in f.read_bytes()]
-
-
-def _decodes(path: Path) -> int:
-    with av.open(str(path)) as container:
-        return sum(1 for _ in container.decode(video=0))
 
 
 async def test_execute_returns_a_video_file_and_its_url(
@@ -71,7 +44,7 @@ async def test_execute_returns_a_video_file_and_its_url(
     video, url = output.args
     path = Path(video.get_stream_source())
     assert path.parent == node_env and path.suffix == ".mp4"
-    assert _decodes(path) > 0
+    assert count_frames(path) > 0
     assert url.startswith(simulator.base_url)
     assert simulator.stats()["submissions"] == 1
 
@@ -115,7 +88,7 @@ async def test_interrupt_stops_waiting_at_once_and_a_rerun_reattaches_without_pa
     assert simulator.stats()["polls"] == polls_after_interrupt  # polling really stopped
 
     result = await generate_video(inputs, settings, RecordingHost())
-    assert not result.from_cache and _decodes(result.video_path) > 0
+    assert not result.from_cache and count_frames(result.video_path) > 0
     assert simulator.stats()["submissions"] == 1  # re-attached to the running job
 
 
@@ -143,12 +116,7 @@ async def test_missing_key_is_reported_before_any_request(
 async def test_unreachable_service_is_reported_and_nothing_is_paid(
     v3_node: type, node_env: Path, start_image: torch.Tensor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import socket
-
-    with socket.socket() as s:  # a port that nothing listens on
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    monkeypatch.setenv("WAVESPEED_BASE_URL", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("WAVESPEED_BASE_URL", closed_port_url())  # a port nothing listens on
     with pytest.raises(GenerationError, match=r"^service: cannot reach.*Nothing was"):
         await v3_node.execute(**_kwargs(start_image))
 
@@ -165,7 +133,7 @@ async def test_failed_generation_is_reported_and_a_rerun_may_try_again(
         await generate_video(inputs, settings, RecordingHost())
     simulator.set_faults(failed_generation=0.0)
     result = await generate_video(inputs, settings, RecordingHost())
-    assert _decodes(result.video_path) > 0
+    assert count_frames(result.video_path) > 0
     assert simulator.stats()["submissions"] == 2
 
 
@@ -225,5 +193,5 @@ async def test_a_deleted_cached_video_is_downloaded_again_without_paying(
     path = Path(first.args[0].get_stream_source())
     path.unlink()
     second = await v3_node.execute(**_kwargs(start_image, seed=31))
-    assert Path(second.args[0].get_stream_source()) == path and _decodes(path) > 0
+    assert Path(second.args[0].get_stream_source()) == path and count_frames(path) > 0
     assert simulator.stats()["submissions"] == 1

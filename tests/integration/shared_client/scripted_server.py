@@ -6,11 +6,12 @@ The simulator injects faults at rates; some client behaviours (honouring one
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.support.net import LoopbackHTTPServer
 
 
 @dataclass
@@ -31,7 +32,7 @@ class Seen:
     at: float
 
 
-class ScriptedServer:
+class ScriptedServer(LoopbackHTTPServer):
     def __init__(self) -> None:
         self.routes: dict[tuple[str, str], list[Reply | Callable[[Seen], Reply]]] = {}
         self.seen: list[Seen] = []
@@ -77,14 +78,7 @@ class ScriptedServer:
 
             do_GET = do_POST = do_PUT = _handle
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        super().__init__(Handler)
 
     def route(self, method: str, path: str, *replies: Reply | Callable[[Seen], Reply]) -> None:
         """Answer ``method path`` with ``replies`` in order; the last one repeats."""
@@ -92,11 +86,3 @@ class ScriptedServer:
 
     def requests_to(self, method: str, path: str) -> list[Seen]:
         return [s for s in self.seen if s.method == method and s.path.split("?", 1)[0] == path]
-
-    def __enter__(self) -> ScriptedServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import socket
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from shared_client import (
     RetryPolicy,
     ServiceUnreachableError,
 )
+from tests.support.net import closed_port_url, envelope
 
 from .conftest import API_KEY
 from .scripted_server import Reply, ScriptedServer
@@ -26,11 +26,7 @@ MODEL_PATH = "/api/v3/bytedance/seedance-2.0-mini/image-to-video"
 
 
 def ok(data: Any) -> Reply:
-    return Reply(
-        200,
-        json.dumps({"code": 200, "message": "success", "data": data}).encode(),
-        {"Content-Type": "application/json"},
-    )
+    return Reply(200, envelope(data), {"Content-Type": "application/json"})
 
 
 def prediction(status: str, base: str, outputs: list[str] | None = None) -> dict[str, Any]:
@@ -134,15 +130,9 @@ async def test_a_429_on_submit_is_resent_because_nothing_was_created(
     assert json.loads(sent[0].body)["prompt"] == "x"
 
 
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def test_a_refused_connection_is_a_clear_error(driver_factory: Any) -> None:
     client = driver_factory(
-        f"http://127.0.0.1:{closed_port()}",
+        closed_port_url(),
         retry=RetryPolicy(max_attempts=2, initial=0.01, maximum=0.02),
     )
     with pytest.raises(ServiceUnreachableError) as info:

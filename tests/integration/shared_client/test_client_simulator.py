@@ -6,7 +6,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import av
 import pytest
 
 from seedance_simulator import Simulator
@@ -19,17 +18,13 @@ from shared_client import (
     PredictionStatus,
     SubmissionUncertainError,
 )
+from tests.support.media import probe_mp4
 
 
 def decode(path: Path) -> tuple[int, int, float]:
-    with av.open(str(path)) as container:
-        stream = container.streams.video[0]
-        frames = sum(1 for _ in container.decode(stream))
-        return (
-            stream.codec_context.width,
-            stream.codec_context.height,
-            frames / float(stream.average_rate),
-        )
+    """Width, height and seconds of playback (frames over frame rate), decoding every frame."""
+    info = probe_mp4(path)
+    return info["width"], info["height"], info["frames"] / info["fps"]
 
 
 async def test_generate_uploads_a_local_image_submits_once_and_downloads_a_real_video(

@@ -1,34 +1,23 @@
-"""Fixtures for the simulator's HTTP tests: a running simulator, images, a loopback file server."""
+"""Fixtures for the simulator's HTTP tests: a running simulator and a loopback file server.
+
+Images and MP4 probing come from ``tests/support/media.py``.
+"""
 
 from __future__ import annotations
 
-import io
-import threading
 import time
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-import av
 import httpx
 import pytest
-from PIL import Image
 
 from seedance_simulator import Simulator
+from tests.support.net import LoopbackHTTPServer
 
 API_KEY = "sim-test-key"
 I2V = "bytedance/seedance-2.0-mini/image-to-video"
-
-
-def make_image(
-    size: tuple[int, int] = (160, 120), color: tuple[int, int, int] = (200, 80, 40)
-) -> bytes:
-    img = Image.new("RGB", size, color)
-    for x in range(0, size[0], 8):  # some structure, so motion is visible in frames
-        img.putpixel((x, size[1] // 2), (255, 255, 255))
-    buf = io.BytesIO()
-    img.save(buf, format="PNG")
-    return buf.getvalue()
 
 
 @pytest.fixture
@@ -45,7 +34,7 @@ def api(sim: Simulator) -> Iterator[httpx.Client]:
         yield client
 
 
-class FileServer:
+class FileServer(LoopbackHTTPServer):
     """A loopback HTTP server that serves `files[path] = (content_type, body)`."""
 
     def __init__(self) -> None:
@@ -77,14 +66,9 @@ class FileServer:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler)
+        self.url = self.base_url
+        self.start()
 
 
 @pytest.fixture
@@ -103,22 +87,6 @@ def wait_terminal(api: httpx.Client, task_id: str, timeout: float = 30.0) -> dic
             return data
         time.sleep(0.05)
     raise AssertionError(f"task {task_id} not terminal after {timeout}s")
-
-
-def probe_mp4(data: bytes) -> dict[str, Any]:
-    """Decode every video frame (proves the file is valid) and report its properties."""
-    with av.open(io.BytesIO(data)) as container:
-        video = container.streams.video[0]
-        info: dict[str, Any] = {
-            "width": video.codec_context.width,
-            "height": video.codec_context.height,
-            "fps": float(video.average_rate),
-            "duration": float(container.duration) / 1e6,
-            "codec": video.codec_context.name,
-            "audio": len(container.streams.audio) > 0,
-        }
-        info["frames"] = sum(1 for _ in container.decode(video=0))
-    return info
 
 
 @pytest.fixture

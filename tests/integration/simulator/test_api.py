@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import base64
 import time
 
 import httpx
 import pytest
 
 from seedance_simulator import Simulator
+from tests.support.media import data_uri, marked_png
 
-from .conftest import API_KEY, I2V, make_image, wait_terminal
+from .conftest import API_KEY, I2V, wait_terminal
 
-DATA_URI = "data:image/png;base64," + base64.b64encode(make_image()).decode()
+DATA_URI = data_uri(marked_png())
 
 
 def test_submit_returns_created_envelope_then_completes_with_output(sim, api, submit):
@@ -146,7 +146,7 @@ def test_non_loopback_image_host_fails_without_network(api, submit):
 
 
 def test_loopback_http_image_is_fetched(api, submit, file_server):
-    file_server.files["/cat.png"] = ("image/png", make_image())
+    file_server.files["/cat.png"] = ("image/png", marked_png())
     data = submit({"prompt": "x", "image": f"{file_server.url}/cat.png"}).json()["data"]
     assert wait_terminal(api, data["id"])["status"] == "completed"
 

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import base64
 import time
 
 import httpx
 import pytest
 
 from seedance_simulator import FaultConfig, Simulator
+from tests.support.media import data_uri, marked_png
 
-from .conftest import API_KEY, make_image, wait_terminal
+from .conftest import API_KEY, wait_terminal
 
-BODY = {"prompt": "x", "image": "data:image/png;base64," + base64.b64encode(make_image()).decode()}
+BODY = {"prompt": "x", "image": data_uri(marked_png())}
 
 
 def test_429_carries_retry_after_and_json_envelope(sim, api):

@@ -7,12 +7,13 @@ import time
 import httpx
 
 from seedance_simulator import Simulator
+from tests.support.media import marked_png, probe_mp4
 
-from .conftest import API_KEY, make_image, probe_mp4, wait_terminal
+from .conftest import API_KEY, wait_terminal
 
 
 def test_ticket_then_presigned_put_without_auth_gives_a_download_url(sim, api):
-    image = make_image()
+    image = marked_png()
     ticket = api.post(
         "/api/v3/media/uploads",
         json={"filename": "cat.png", "size": len(image), "content_type": "image/png"},
@@ -43,7 +44,7 @@ def test_ticket_validation(api):
 
 
 def test_binary_upload_multipart_and_use_as_image(sim, api):
-    image = make_image((90, 160))
+    image = marked_png((90, 160))
     resp = api.post(
         "/api/v3/media/upload/binary", files={"file": ("tall.png", image, "image/png")}
     ).json()
@@ -66,7 +67,7 @@ def test_binary_upload_without_file_field_is_1400(api):
 
 def _completed_output(api: httpx.Client) -> str:
     image_url = api.post(
-        "/api/v3/media/upload/binary", files={"file": ("a.png", make_image(), "image/png")}
+        "/api/v3/media/upload/binary", files={"file": ("a.png", marked_png(), "image/png")}
     ).json()["data"]["download_url"]
     task = api.post(
         "/api/v3/bytedance/seedance-2.0-mini/image-to-video",

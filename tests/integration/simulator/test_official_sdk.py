@@ -5,7 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from .conftest import API_KEY, I2V, make_image, probe_mp4
+from tests.support.media import marked_png, probe_mp4
+
+from .conftest import API_KEY, I2V
 
 wavespeed = pytest.importorskip("wavespeed")
 
@@ -18,13 +20,13 @@ def sdk(sim):
 @pytest.fixture
 def uploaded_image(sdk, tmp_path):
     path = tmp_path / "start.png"
-    path.write_bytes(make_image((200, 100)))
+    path.write_bytes(marked_png((200, 100)))
     return sdk.upload(str(path))
 
 
 def test_sdk_upload_returns_a_url_serving_the_file(sim, sdk, tmp_path):
     path = tmp_path / "frame.png"
-    path.write_bytes(make_image())
+    path.write_bytes(marked_png())
     url = sdk.upload(str(path))
     assert url.startswith(sim.base_url)
     assert httpx.get(url).content == path.read_bytes()
@@ -33,7 +35,7 @@ def test_sdk_upload_returns_a_url_serving_the_file(sim, sdk, tmp_path):
 
 def test_sdk_upload_of_a_file_object(sdk, tmp_path):
     path = tmp_path / "obj.png"
-    path.write_bytes(make_image())
+    path.write_bytes(marked_png())
     with path.open("rb") as fh:
         url = sdk.upload(fh)
     assert httpx.get(url).content == path.read_bytes()

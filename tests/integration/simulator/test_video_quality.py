@@ -12,11 +12,12 @@ import httpx
 import pytest
 
 from seedance_simulator import Simulator
+from tests.support.media import marked_png, probe_mp4
 
-from .conftest import API_KEY, I2V, make_image, probe_mp4, wait_terminal
+from .conftest import API_KEY, I2V, wait_terminal
 
-LANDSCAPE = "data:image/png;base64," + base64.b64encode(make_image((400, 300))).decode()
-RED_END = "data:image/png;base64," + base64.b64encode(make_image((400, 300), (250, 0, 0))).decode()
+LANDSCAPE = "data:image/png;base64," + base64.b64encode(marked_png((400, 300))).decode()
+RED_END = "data:image/png;base64," + base64.b64encode(marked_png((400, 300), (250, 0, 0))).decode()
 
 
 @pytest.fixture(scope="module")

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import time
 
 from seedance_simulator import Simulator, verify_webhook
+from tests.support.media import data_uri, marked_png
 
-from .conftest import API_KEY, make_image
+from .conftest import API_KEY
 
-BODY = {"prompt": "x", "image": "data:image/png;base64," + base64.b64encode(make_image()).decode()}
+BODY = {"prompt": "x", "image": data_uri(marked_png())}
 
 
 def _wait_for(predicate, timeout: float = 15.0) -> None:

@@ -1,4 +1,4 @@
-"""The trigger, driven as an async generator against the simulator on loopback."""
+"""The trigger (``triggers/seedance.py``), driven as an async generator against the simulator."""
 
 from __future__ import annotations
 
@@ -8,14 +8,7 @@ from typing import Any
 
 from airflow_provider_seedance.hooks.seedance import SeedanceHook
 from airflow_provider_seedance.triggers.seedance import SeedancePredictionTrigger
-from shared_client import ImageToVideoRequest, SeedanceClient
-
-API_KEY = "unit-test-secret-key-1234"
-
-
-def submit(sim: Any, image: Any) -> str:
-    with SeedanceClient(api_key=API_KEY, base_url=sim.base_url) as client:
-        return client.submit(ImageToVideoRequest(prompt="a slow pan", image=image)).id
+from tests.support.provider import API_KEY, submit
 
 
 async def collect(trigger: SeedancePredictionTrigger) -> list[dict[str, Any]]:
@@ -41,7 +34,7 @@ def test_serialize_round_trip_holds_ids_and_deadline_but_no_secret(wavespeed_con
 async def test_completed_prediction_yields_one_success_event(
     sim: Any, wavespeed_conn: str, product_image: Any
 ) -> None:
-    pid = submit(sim, product_image)
+    pid = submit(sim, product_image, prompt="a slow pan")
     trigger = SeedancePredictionTrigger(pid, time.time() + 60, wavespeed_conn, poll_interval=0.2)
     events = await collect(trigger)
     assert len(events) == 1
@@ -55,7 +48,7 @@ async def test_failed_generation_yields_failed_event_with_api_message(
     sim: Any, wavespeed_conn: str, product_image: Any
 ) -> None:
     sim.set_faults(failed_generation=1.0, failure_codes=(1200,))
-    pid = submit(sim, product_image)
+    pid = submit(sim, product_image, prompt="a slow pan")
     events = await collect(
         SeedancePredictionTrigger(pid, time.time() + 60, wavespeed_conn, poll_interval=0.2)
     )
@@ -68,7 +61,7 @@ async def test_deadline_passing_yields_timeout_with_last_status(
     sim: Any, wavespeed_conn: str, product_image: Any
 ) -> None:
     sim.set_generation_time(30.0)
-    pid = submit(sim, product_image)
+    pid = submit(sim, product_image, prompt="a slow pan")
     started = time.monotonic()
     events = await collect(
         SeedancePredictionTrigger(pid, time.time() + 1.0, wavespeed_conn, poll_interval=0.3)
@@ -82,7 +75,7 @@ async def test_deadline_already_past_after_restart_times_out_at_once(
     sim: Any, wavespeed_conn: str, product_image: Any
 ) -> None:
     sim.set_generation_time(30.0)
-    pid = submit(sim, product_image)
+    pid = submit(sim, product_image, prompt="a slow pan")
     events = await collect(SeedancePredictionTrigger(pid, time.time() - 1, wavespeed_conn))
     assert [e["status"] for e in events] == ["timeout"]
 
@@ -90,7 +83,7 @@ async def test_deadline_already_past_after_restart_times_out_at_once(
 async def test_transient_server_errors_are_tolerated(
     sim: Any, wavespeed_conn: str, product_image: Any
 ) -> None:
-    pid = submit(sim, product_image)
+    pid = submit(sim, product_image, prompt="a slow pan")
     sim.set_faults(rate_503=0.5, scopes=("result",), seed=7)
     events = await collect(
         SeedancePredictionTrigger(pid, time.time() + 60, wavespeed_conn, poll_interval=0.2)
@@ -145,7 +138,7 @@ async def test_triggers_on_one_loop_share_one_client_and_connection_pool(
 ) -> None:
     import asyncio
 
-    ids = [submit(sim, product_image) for _ in range(5)]
+    ids = [submit(sim, product_image, prompt="a slow pan") for _ in range(5)]
     sim.reset_stats()
     triggers = [SeedancePredictionTrigger(p, time.time() + 60, wavespeed_conn, 0.2) for p in ids]
     results = await asyncio.gather(*(collect(t) for t in triggers))

@@ -9,22 +9,11 @@ import torch
 
 from comfy_nodes.errors import NodeInputError
 from comfy_nodes.nodes import build_inputs
+from tests.support.comfy import node_values
 
 
 def _values(**overrides: Any) -> dict[str, Any]:
-    values: dict[str, Any] = {
-        "image": torch.rand(1, 16, 16, 3),
-        "prompt": "a slow pan",
-        "model": "bytedance/seedance-2.0-mini/image-to-video",
-        "resolution": "480p",
-        "aspect_ratio": "auto",
-        "duration": 4,
-        "generate_audio": True,
-        "enable_web_search": False,
-        "seed": 0,
-    }
-    values.update(overrides)
-    return values
+    return node_values(torch.rand(1, 16, 16, 3), "a slow pan", 0, **overrides)
 
 
 @pytest.mark.parametrize(

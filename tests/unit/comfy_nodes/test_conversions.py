@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import io
 import logging
-from fractions import Fraction
 from pathlib import Path
 
-import av
-import numpy as np
 import pytest
 import torch
 from PIL import Image
@@ -19,6 +16,7 @@ from comfy_nodes.conversions import (
     png_to_tensor,
     video_to_components,
 )
+from tests.support.media import write_mp4
 
 
 def _random_image(batch: int, height: int = 24, width: int = 32, channels: int = 3) -> torch.Tensor:
@@ -74,34 +72,9 @@ def test_bad_shapes_raise_an_error_naming_the_field(shape: tuple[int, ...]) -> N
         first_image_as_png(torch.zeros(shape), field="last_image")
 
 
-def _write_mp4(path: Path, frames: int, fps: int, with_audio: bool) -> None:
-    with av.open(str(path), "w") as container:
-        video = container.add_stream("libx264", rate=fps)
-        video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
-        audio = container.add_stream("aac", rate=44_100, layout="mono") if with_audio else None
-        for i in range(frames):
-            array = np.full((48, 64, 3), (i * 20) % 256, dtype=np.uint8)
-            for packet in video.encode(av.VideoFrame.from_ndarray(array, format="rgb24")):
-                container.mux(packet)
-        for packet in video.encode():
-            container.mux(packet)
-        if audio is not None:
-            samples = 44_100 * frames // fps
-            t = np.arange(samples, dtype=np.float32) / 44_100
-            tone = (0.5 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)[None, :]
-            frame = av.AudioFrame.from_ndarray(tone, format="fltp", layout="mono")
-            frame.sample_rate = 44_100
-            frame.time_base = Fraction(1, 44_100)
-            frame.pts = 0
-            for packet in audio.encode(frame):
-                container.mux(packet)
-            for packet in audio.encode():
-                container.mux(packet)
-
-
 def test_video_decodes_to_frames_audio_and_fps(tmp_path: Path) -> None:
     path = tmp_path / "clip.mp4"
-    _write_mp4(path, frames=12, fps=12, with_audio=True)
+    write_mp4(path, frames=12, fps=12, with_audio=True)
     frames, audio, fps = video_to_components(path)
     assert frames.dtype == torch.float32 and frames.shape == (12, 48, 64, 3)
     assert frames.min().item() >= 0.0 and frames.max().item() <= 1.0
@@ -115,7 +88,7 @@ def test_video_decodes_to_frames_audio_and_fps(tmp_path: Path) -> None:
 
 def test_video_without_audio_gets_a_silent_track_of_the_same_length(tmp_path: Path) -> None:
     path = tmp_path / "mute.mp4"
-    _write_mp4(path, frames=24, fps=12, with_audio=False)
+    write_mp4(path, frames=24, fps=12, with_audio=False)
     _, audio, fps = video_to_components(path)
     assert audio["waveform"].shape == (1, 1, 88_200)
     assert audio["waveform"].abs().sum().item() == 0.0

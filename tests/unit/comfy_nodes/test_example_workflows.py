@@ -11,8 +11,7 @@ import json
 from types import ModuleType
 
 from comfy_nodes.nodes import NODE_ID, make_v3_classes
-
-from .conftest import REPO_ROOT
+from tests.support.paths import REPO_ROOT
 
 TEMPLATES = sorted((REPO_ROOT / "comfy_nodes" / "example_workflows").glob("*.json"))
 API_GRAPH = REPO_ROOT / "scripts" / "comfyui_support" / "seedance_i2v_api.json"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import FAKE_COMFY_DIR, REPO_ROOT
+from tests.support.paths import FAKE_COMFY_DIR, REPO_ROOT
 
 LOADER = r"""
 import asyncio, importlib.util, json, os, sys

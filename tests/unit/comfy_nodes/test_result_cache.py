@@ -3,26 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
-import io
 from pathlib import Path
 
 import pytest
-from PIL import Image
 
 from comfy_nodes.result_cache import CacheEntry, ResultCache
 from comfy_nodes.runner import GenerationInputs, NodeInputError
-
-
-def make_png(rgb: tuple[int, int, int] = (200, 40, 40)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (8, 8), rgb).save(buffer, format="PNG")
-    return buffer.getvalue()
+from tests.support.media import MP4_HEADER, pil_png
 
 
 def _inputs(**overrides: object) -> GenerationInputs:
     values: dict[str, object] = {
         "prompt": "a lighthouse at dusk",
-        "image_png": make_png(),
+        "image_png": pil_png(),
         "model": "bytedance/seedance-2.0-mini/image-to-video",
         "resolution": "720p",
         "aspect_ratio": "auto",
@@ -39,8 +32,8 @@ def test_fingerprint_changes_with_every_paid_parameter_and_the_seed() -> None:
     base = _inputs()
     changes = {
         "prompt": "a lighthouse at dawn",
-        "image_png": make_png(rgb=(1, 2, 3)),
-        "last_image_png": make_png(),
+        "image_png": pil_png(rgb=(1, 2, 3)),
+        "last_image_png": pil_png(),
         "model": "bytedance/seedance-2.0/image-to-video",
         "resolution": "1080p",
         "aspect_ratio": "16:9",
@@ -85,7 +78,7 @@ def test_index_round_trip_and_finished_video_needs_the_file(tmp_path: Path) -> N
     entry = cache.get("f" * 64)
     assert entry is not None and entry.is_finished
     assert cache.finished_video(entry) is None  # the file is not there (yet)
-    video.write_bytes(b"\x00\x00\x00\x18ftypmp42")
+    video.write_bytes(MP4_HEADER)
     assert cache.finished_video(entry) == video
     cache.forget("f" * 64)
     assert cache.get("f" * 64) is None

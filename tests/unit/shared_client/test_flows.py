@@ -1,8 +1,10 @@
-"""The flows, driven by a scripted executor: what is sent, in what order, and when it stops."""
+"""The flows, driven by a scripted executor: what is sent, in what order, and when it stops.
+
+The executor, :class:`tests.support.flows.Script`, answers each effect from a list.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Generator
 from typing import Any
 
 import pytest
@@ -15,43 +17,9 @@ from shared_client import (
     PredictionStatus,
     flows,
 )
+from tests.support.flows import Script
 
 BASE = "http://api.test"
-
-
-class Script:
-    """Answers each effect from a list of replies (a value, or an exception to throw in)."""
-
-    def __init__(self, replies: list[Any], read_seconds: float = 0.0) -> None:
-        self.replies = list(replies)
-        self.read_seconds = read_seconds
-        self.effects: list[flows.Effect] = []
-        self.now = 0.0
-
-    def clock(self) -> float:
-        return self.now
-
-    def run(self, flow: Generator[flows.Effect, Any, Any]) -> Any:
-        reply: Any = None
-        error: BaseException | None = None
-        while True:
-            try:
-                effect = flow.throw(error) if error else flow.send(reply)
-            except StopIteration as stop:
-                return stop.value
-            self.effects.append(effect)
-            reply, error = None, None
-            if isinstance(effect, flows.Sleep):
-                self.now += effect.seconds
-                continue
-            if isinstance(effect, flows.PutUpload):
-                continue
-            answer = self.replies.pop(0)
-            self.now += self.read_seconds
-            if isinstance(answer, BaseException):
-                error = answer
-            else:
-                reply = answer
 
 
 def pred(status: str, **extra: Any) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from email.utils import formatdate
 
 import httpx
@@ -20,13 +19,10 @@ from shared_client import (
 )
 from shared_client import protocol as p
 from shared_client._httpx_faults import fault_from_httpx
+from tests.support.net import envelope
 
 BASE = "https://api.wavespeed.ai"
 H = httpx.Headers
-
-
-def envelope(data: object, code: int = 200, message: str = "success") -> bytes:
-    return json.dumps({"code": code, "message": message, "data": data}).encode()
 
 
 def test_submit_request_targets_the_model_path_with_the_body() -> None:

@@ -1,0 +1,24 @@
+"""``get_provider_info``: valid against Airflow's schema, registered as an entry point."""
+
+from __future__ import annotations
+
+import json
+from importlib.metadata import entry_points
+from pathlib import Path
+
+from airflow_provider_seedance.get_provider_info import get_provider_info
+from airflow_provider_seedance.hooks.seedance import SeedanceHook
+
+
+def test_provider_info_is_valid_and_registered() -> None:
+    import airflow
+    from jsonschema import validate
+
+    schema = json.loads((Path(airflow.__file__).parent / "provider_info.schema.json").read_text())
+    info = get_provider_info()
+    validate(info, schema)
+    (conn,) = info["connection-types"]
+    assert conn["connection-type"] == SeedanceHook.conn_type == "wavespeed"
+    assert conn["hook-name"] == SeedanceHook.hook_name == "WaveSpeed (Seedance)"
+    names = {ep.value for ep in entry_points(group="apache_airflow_provider")}
+    assert "airflow_provider_seedance.get_provider_info:get_provider_info" in names
