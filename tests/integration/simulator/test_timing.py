@@ -71,9 +71,9 @@ def test_cli_flags_set_the_windows() -> None:
 
     args = build_parser().parse_args(["--history-lag", "3", "--submit-hold", "1.5"])
     assert (args.history_lag, args.submit_hold) == (3.0, 1.5)
-    with Simulator(api_key=API_KEY, fast=True, history_lag=3.0, submit_hold=0.0) as sim:
-        with httpx.Client(
-            base_url=sim.base_url, headers={"Authorization": f"Bearer {API_KEY}"}
-        ) as api:
-            api.post(f"/api/v3/{I2V}", json=BODY).raise_for_status()
-            assert _history(api) == []
+    with (
+        Simulator(api_key=API_KEY, fast=True, history_lag=3.0, submit_hold=0.0) as sim,
+        httpx.Client(base_url=sim.base_url, headers={"Authorization": f"Bearer {API_KEY}"}) as api,
+    ):
+        api.post(f"/api/v3/{I2V}", json=BODY).raise_for_status()
+        assert _history(api) == []
