@@ -14,6 +14,11 @@
 #    the project is NOT pip-installed in that venv, so the clone route is what is tested.
 # 3. starts the simulator (key = a sentinel) and `main.py --cpu`, runs
 #    scripts/comfyui_support/comfyui_e2e_check.py, then stops both (by PID).
+# 4. pay once across a crash (scripts/comfyui_support/comfyui_crash_check.py): SIGKILLs
+#    ComfyUI's python while its submit's answer is held open by the simulator
+#    ($CRASH_SUBMIT_HOLD s, history lag $CRASH_HISTORY_LAG s), and once right after the
+#    answer; each time restarts ComfyUI (same output folder, so the node's index survives;
+#    SEEDANCE_SETTLE_WINDOW=$CRASH_SETTLE_WINDOW) and re-queues: exactly one task per prompt.
 set -euo pipefail
 
 COMFYUI_DIR=${1:?usage: scripts/comfyui-e2e.sh COMFYUI_DIR}
@@ -27,6 +32,10 @@ SENTINEL="sk-e2e-SENTINEL-$(date +%s)-$$"
 PORT=${COMFY_PORT:-$("$PROJECT_PY" -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/seedance-comfy-e2e.XXXXXX")
 PIDS=()
+CRASH_SUBMIT_HOLD=${CRASH_SUBMIT_HOLD:-4}
+CRASH_HISTORY_LAG=${CRASH_HISTORY_LAG:-2}
+CRASH_SETTLE_WINDOW=${CRASH_SETTLE_WINDOW:-15}
+SETTLE_WINDOW=""  # SEEDANCE_SETTLE_WINDOW for the next ComfyUI start (empty: the default)
 
 cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -86,7 +95,7 @@ start_comfyui() {
     cd "$COMFYUI_DIR"
     # The key reaches ComfyUI only through its environment, never through the graph.
     env WAVESPEED_API_KEY="$SENTINEL" WAVESPEED_BASE_URL="$SIM_URL" SEEDANCE_POLL_INTERVAL=0.5 \
-      PYTHONUNBUFFERED=1 \
+      PYTHONUNBUFFERED=1 ${SETTLE_WINDOW:+SEEDANCE_SETTLE_WINDOW=$SETTLE_WINDOW} \
       PYTHONPATH="$SUPPORT" \
       "$COMFY_VENV/bin/python" main.py --cpu --listen 127.0.0.1 --port "$PORT" \
       --disable-auto-launch --extra-model-paths-config "$WORK/extra.yaml" \
@@ -104,6 +113,23 @@ check() {
     --sentinel "$SENTINEL" --simulator-url "$SIM_URL" --pid "$COMFY_PID" "$@"
 }
 
+crash() {
+  "$PROJECT_PY" "$SUPPORT/comfyui_crash_check.py" --url "http://127.0.0.1:$PORT" \
+    --graph "$SUPPORT/seedance_i2v_api.json" --output-dir "$WORK/output" \
+    --sentinel "$SENTINEL" --simulator-url "$SIM_URL" --pid "$COMFY_PID" \
+    --log "$WORK/comfyui.log" --submit-hold "$CRASH_SUBMIT_HOLD" \
+    --history-lag "$CRASH_HISTORY_LAG" "$@"
+}
+
+# SIGKILL ComfyUI around its submit, restart it (same output folder) and re-queue.
+crash_scenario() {
+  local variant=$1 state="$WORK/crash-$1.json"
+  crash --phase kill --variant "$variant" --state "$state" || return
+  wait "$COMFY_PID" 2>/dev/null || true  # the shell around the killed python
+  SETTLE_WINDOW=$CRASH_SETTLE_WINDOW start_comfyui
+  crash --phase verify --state "$state"
+}
+
 status=0
 start_comfyui
 echo "== run 1: LoadImage -> SeedanceImageToVideo -> SaveVideo, then the same graph again"
@@ -113,6 +139,14 @@ if [[ $status -eq 0 ]]; then
   kill "$COMFY_PID"; wait "$COMFY_PID" 2>/dev/null || true
   start_comfyui
   check --after-restart || status=$?
+fi
+if [[ $status -eq 0 ]]; then
+  echo "== crash 1: SIGKILL ComfyUI while its submit's answer is held ${CRASH_SUBMIT_HOLD}s, restart, re-queue"
+  crash_scenario during-submit || status=$?
+fi
+if [[ $status -eq 0 ]]; then
+  echo "== crash 2: SIGKILL ComfyUI as soon as the submit is counted (no hold), restart, re-queue"
+  crash_scenario after-answer || status=$?
 fi
 
 if [[ $status -eq 0 ]] && ! grep -q "no cancel endpoint" "$WORK/comfyui.log"; then
