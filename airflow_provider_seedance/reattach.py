@@ -20,9 +20,13 @@ can:
   (dag id, run id, task id, map index), the only durable key/value store a task can
   write there.
 
-Sibling map indexes of one task may send byte-identical bodies; each try also pushes its
-record to XCom (key :data:`INTENT_XCOM_KEY`) so a sibling's recovery can see which tasks
-are already claimed (:func:`sibling_intents`).
+Sibling map indexes of one task may send byte-identical bodies, and the history cannot
+tell their tasks apart; a recovering try must see its siblings' records to never adopt a
+task that is theirs (:func:`sibling_intents`). ``task_state_store`` is private to a task
+instance and XCom is wiped when a retry starts, so on 3.3+ the record is mirrored into the
+task instance's Variable too: Variables survive retries and any sibling can read them by
+their deterministic names. XCom (key :data:`INTENT_XCOM_KEY`) keeps the record of a
+sibling that already succeeded (its Variable is deleted then).
 """
 
 from __future__ import annotations
@@ -61,11 +65,39 @@ class PredictionLedger(Protocol):
     def clear(self) -> None: ...
 
 
-class TaskStateStoreLedger:
-    """Airflow 3.3+: the record lives in ``context["task_state_store"]``."""
+def _variable_get(key: str) -> str | None:
+    from airflow.providers.common.compat.sdk import Variable
 
-    def __init__(self, store: Any) -> None:
+    # Positional default: Airflow 2 names it ``default_var``, the Task SDK ``default``.
+    value = Variable.get(key, None)
+    return str(value) if value else None
+
+
+def _variable_set(key: str, value: str) -> None:
+    from airflow.providers.common.compat.sdk import Variable
+
+    Variable.set(key, value, description="Seedance submit intent / prediction id")
+
+
+def _variable_delete(key: str) -> None:
+    from airflow.providers.common.compat.sdk import Variable
+
+    try:
+        Variable.delete(key)
+    except Exception:
+        log.debug("Could not delete Variable %s", key, exc_info=True)
+
+
+class TaskStateStoreLedger:
+    """Airflow 3.3+: the record lives in ``context["task_state_store"]``.
+
+    ``mirror_key`` names a Variable that holds a copy of the record for sibling map
+    indexes to read (see the module docstring); None for an unmapped task.
+    """
+
+    def __init__(self, store: Any, mirror_key: str | None = None) -> None:
         self._store = store
+        self._mirror_key = mirror_key
 
     def get(self) -> str | None:
         value = self._store.get(STATE_KEY)
@@ -82,16 +114,34 @@ class TaskStateStoreLedger:
             self._store.set(INTENT_KEY, intent.to_json())
         except Exception as exc:
             raise LedgerWriteError(f"could not record the submit intent: {exc}") from exc
+        self._mirror(intent)
 
     def set(self, prediction_id: str) -> None:
         self._store.set(STATE_KEY, prediction_id)
         intent = self.intent()
         if intent is not None:
-            self._store.set(INTENT_KEY, intent.with_prediction(prediction_id).to_json())
+            claimed = intent.with_prediction(prediction_id)
+            self._store.set(INTENT_KEY, claimed.to_json())
+            self._mirror(claimed)
 
     def clear(self) -> None:
         self._store.delete(STATE_KEY)
         self._store.delete(INTENT_KEY)
+        if self._mirror_key:
+            _variable_delete(self._mirror_key)
+
+    def _mirror(self, intent: SubmitIntent) -> None:
+        if not self._mirror_key:
+            return
+        try:
+            _variable_set(self._mirror_key, intent.to_json())
+        except Exception:
+            log.warning(
+                "Could not mirror the submit intent to Variable %s: a sibling map index "
+                "with a byte-identical request may not see this task's claim",
+                self._mirror_key,
+                exc_info=True,
+            )
 
 
 class VariableLedger:
@@ -105,15 +155,11 @@ class VariableLedger:
         self.key = key
 
     def _read(self) -> str | None:
-        from airflow.providers.common.compat.sdk import Variable
-
         try:
-            # Positional default: Airflow 2 names it ``default_var``, the Task SDK ``default``.
-            value = Variable.get(self.key, None)
+            return _variable_get(self.key)
         except Exception:  # unreachable metadata store: behave as a first try, loudly
             log.warning("Could not read Variable %s; reattach disabled", self.key, exc_info=True)
             return None
-        return str(value) if value else None
 
     def get(self) -> str | None:
         value = self._read()
@@ -131,9 +177,7 @@ class VariableLedger:
         return _parse_intent(value, f"Variable {self.key}")
 
     def _write(self, value: str) -> None:
-        from airflow.providers.common.compat.sdk import Variable
-
-        Variable.set(self.key, value, description="Seedance submit intent / prediction id")
+        _variable_set(self.key, value)
 
     def record_intent(self, intent: SubmitIntent) -> None:
         try:
@@ -158,12 +202,7 @@ class VariableLedger:
             )
 
     def clear(self) -> None:
-        from airflow.providers.common.compat.sdk import Variable
-
-        try:
-            Variable.delete(self.key)
-        except Exception:
-            log.debug("Could not delete Variable %s", self.key, exc_info=True)
+        _variable_delete(self.key)
 
 
 class NullLedger:
@@ -200,13 +239,14 @@ def ledger_for(context: Any, *, enabled: bool = True) -> PredictionLedger:
     """Pick the store for this Airflow version and task instance."""
     if not enabled:
         return NullLedger()
+    ti = context["ti"]
+    map_index = getattr(ti, "map_index", -1)
+    key = variable_key(ti.dag_id, ti.run_id, ti.task_id, map_index)
     # Present in the context only on Airflow 3.3+ (AIRFLOW_V_3_3_PLUS).
     store = context.get("task_state_store")
     if store is not None:
-        return TaskStateStoreLedger(store)
-    ti = context["ti"]
-    map_index = getattr(ti, "map_index", -1)
-    return VariableLedger(variable_key(ti.dag_id, ti.run_id, ti.task_id, map_index))
+        return TaskStateStoreLedger(store, mirror_key=key if map_index >= 0 else None)
+    return VariableLedger(key)
 
 
 def publish_intent(context: Any, intent: SubmitIntent) -> None:
@@ -218,25 +258,65 @@ def publish_intent(context: Any, intent: SubmitIntent) -> None:
 
 
 def sibling_intents(context: Any) -> list[SubmitIntent]:
-    """The intent records every map index of this task published in this run.
+    """The intent records of every map index of this task in this run, as far as visible.
 
-    Both Airflow 2.11 and the Task SDK return a list of all map indexes' values when
-    ``task_ids`` is a list and ``map_indexes`` is not given.
+    Read from each sibling's Variable (kept across retries) and from XCom (kept after a
+    sibling succeeded). Both Airflow 2.11 and the Task SDK return every map index's value
+    when ``task_ids`` is a list and ``map_indexes`` is not given. A record that names a
+    prediction wins over one that does not.
     """
     ti = context["ti"]
+    found: dict[str, SubmitIntent] = {}
+
+    def keep(value: Any, where: str) -> None:
+        intent = _parse_intent(value, where)
+        if intent is not None and (intent.owner not in found or intent.prediction_id):
+            found[intent.owner] = intent
+
     try:
         values = ti.xcom_pull(task_ids=[ti.task_id], key=INTENT_XCOM_KEY)
     except Exception:
         log.debug("Could not read sibling intents from XCom", exc_info=True)
-        return []
-    if not isinstance(values, list | tuple):
-        values = [values]
-    found = []
-    for value in values:
-        intent = _parse_intent(value, "XCom")
-        if intent is not None:
-            found.append(intent)
-    return found
+        values = []
+    for value in _flatten(values):
+        keep(value, "XCom")
+    own = getattr(ti, "map_index", -1)
+    for index in range(_mapped_count(context)):
+        if index == own:
+            continue
+        try:
+            keep(_variable_get(variable_key(ti.dag_id, ti.run_id, ti.task_id, index)), "Variable")
+        except Exception:
+            log.debug("Could not read sibling %d's Variable", index, exc_info=True)
+    return list(found.values())
+
+
+def _flatten(values: Any) -> list[Any]:
+    """XCom pulls return a value, a list, or (Airflow 2, mapped) lazy sequences in a list."""
+    if values is None or isinstance(values, str | bytes | dict):
+        return [values]
+    try:
+        items = list(values)
+    except TypeError:
+        return [values]
+    flat: list[Any] = []
+    for item in items:
+        flat.extend(_flatten(item) if not isinstance(item, str | bytes | dict) else [item])
+    return flat
+
+
+def _mapped_count(context: Any) -> int:
+    """How many map indexes this task has in this run (0 when it is not mapped)."""
+    ti = context["ti"]
+    if getattr(ti, "map_index", -1) < 0:
+        return 0
+    count = context.get("expanded_ti_count")  # Airflow 2
+    if count is None and hasattr(ti, "get_ti_count"):  # the Task SDK
+        try:
+            count = ti.get_ti_count(dag_id=ti.dag_id, task_ids=[ti.task_id], run_ids=[ti.run_id])
+        except Exception:
+            log.debug("Could not count this task's map indexes", exc_info=True)
+    return int(count) if isinstance(count, int) and count > 0 else 0
 
 
 def _parse_intent(value: Any, where: str) -> SubmitIntent | None:
@@ -244,6 +324,6 @@ def _parse_intent(value: Any, where: str) -> SubmitIntent | None:
         return None
     try:
         return SubmitIntent.from_json(value)
-    except ValueError:
+    except (ValueError, TypeError):
         log.warning("Ignoring an unreadable submit intent in %s", where)
         return None

@@ -62,6 +62,14 @@ def recover_flow(
     since = intent.not_before - CLOCK_SKEW
     matches = yield from matching_history_flow(base_url, intent.model, intent.fingerprint, since)
     item = assign_candidate(intent, matches, others=others)
+    logger.info(
+        "history search for %s: %d task(s) with this body since the intent, %d other "
+        "owner(s) in view; %s",
+        intent.owner,
+        len(matches),
+        len([o for o in others if o.owner != intent.owner]),
+        f"ours is {item.get('id')}" if item is not None else "none is ours",
+    )
     if item is None:
         return None
     prediction = parse_prediction(item)

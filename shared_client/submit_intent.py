@@ -72,6 +72,8 @@ class SubmitIntent:
     @classmethod
     def from_json(cls, text: str | bytes | Mapping[str, Any]) -> SubmitIntent:
         """Read a stored record; raises ``ValueError`` for anything that is not one."""
+        if not isinstance(text, str | bytes | Mapping):
+            raise ValueError(f"a submit intent is JSON text, not {type(text).__name__}")
         data = text if isinstance(text, Mapping) else json.loads(text)
         if not isinstance(data, Mapping):
             raise ValueError("a submit intent is a JSON object")
