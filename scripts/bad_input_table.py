@@ -30,6 +30,7 @@ def normalise(message: str, work: Path) -> str:
     text = message.replace(str(work), "<tmp>")
     text = re.sub(r"/tmp/[\w.-]+", "<tmp>", text)
     text = re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:<port>", text)
+    text = re.sub(r"\('127\.0\.0\.1', \d+\)", "('127.0.0.1', <port>)", text)  # aiohttp's form
     text = re.sub(r"\b[0-9a-f]{32}\b", "<prediction-id>", text)
     text = re.sub(r"\b[0-9a-f]{16}\b", "<fingerprint>", text)
     text = re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "<time>", text)

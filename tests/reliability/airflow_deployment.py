@@ -52,6 +52,7 @@ DAG_SOURCE = textwrap.dedent(
             task_id="generate", poll_interval=1.0, timeout=600,
             output_path=OUT + "/chaos/{{ ti.map_index }}",
             retries=2, retry_delay=timedelta(seconds=1),
+            settle_window=float(os.environ.get("SEEDANCE_REL_SETTLE_WINDOW", "120")),
         ).expand_kwargs(json.loads(open(os.environ["SEEDANCE_REL_PRODUCTS"]).read()))
     """
 )

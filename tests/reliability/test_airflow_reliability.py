@@ -9,8 +9,9 @@ loopback only) runs three DAGs against the simulator, whose key is a sentinel:
 * ``rel_deadline``: the generation never finishes; the triggerer is killed and restarted
   while it waits; the task must still fail at its original deadline.
 * ``rel_chaos`` (soak): 100 mapped generations under 20% faults of every kind, with a
-  triggerer ``kill -9`` mid-run: each task succeeds or fails with the API's message, and
-  no task is paid for twice.
+  triggerer ``kill -9`` mid-run and a history that lags the submits: each task succeeds or
+  fails with a named reason, every task an uncertain submit created is adopted within the
+  settle window, and no task is paid for twice.
 
 Afterwards every log file, the whole metadata database (plus decrypted trigger kwargs,
 read while a trigger was live) and every output are searched for the key.
@@ -18,9 +19,12 @@ read while a trigger was live) and every output are searched for the key.
 
 from __future__ import annotations
 
+import json
+import re
 import signal
 import sqlite3
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -34,6 +38,7 @@ if int(airflow.__version__.split(".")[0]) < 3:
     pytest.skip("the deployment tests target Airflow 3", allow_module_level=True)
 
 from seedance_simulator import FaultConfig, Simulator  # noqa: E402
+from seedance_simulator.state import fingerprint as server_fingerprint  # noqa: E402
 from tests.support.airflow import connection_env  # noqa: E402
 from tests.support.airflow_deployment import running_deployment, wait_for  # noqa: E402
 from tests.support.media import save_png  # noqa: E402
@@ -53,6 +58,12 @@ from .results import record  # noqa: E402
 
 DEADLINE_SECONDS = 30.0
 CHAOS_TASKS = 100
+#: The chaos soak's simulated history lag: a task shows in the history only this long after
+#: its submit (the real history can lag), so the first search after a lost answer misses it.
+CHAOS_HISTORY_LAG = 5.0
+#: ``settle_window`` of the chaos operator: realistic (well above the lag), short enough
+#: for a soak (the default is 120 s).
+CHAOS_SETTLE_WINDOW = 30.0
 
 
 class Rig:
@@ -105,6 +116,7 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
                 "SEEDANCE_REL_IMAGE": str(image),
                 "SEEDANCE_REL_DEADLINE": str(DEADLINE_SECONDS),
                 "SEEDANCE_REL_PRODUCTS": str(products(root, CHAOS_TASKS, image)),
+                "SEEDANCE_REL_SETTLE_WINDOW": str(CHAOS_SETTLE_WINDOW),
             },
         )
         with running_deployment(home, env, port) as dep:
@@ -193,67 +205,195 @@ def _read_triggers(rig: Rig) -> bool:
 @pytest.mark.timeout(1800)
 def test_100_mapped_generations_under_faults_and_a_triggerer_kill(rig: Rig) -> None:
     rig.sim.set_generation_time(4.0)
+    rig.sim.set_timing(history_lag=CHAOS_HISTORY_LAG)
     rig.sim.set_faults(CHAOS_FAULTS, seed=2026)
     rig.sim.reset_stats()
     started = time.monotonic()
-    rig.trigger_run("rel_chaos")
-    rig.wait(lambda: sum(t["state"] == "deferred" for t in rig.tis("rel_chaos")) >= 3, 300,
-             "some chaos tasks to defer")  # fmt: skip
-    _read_triggers(rig)
-    rig.restart_triggerer()
-    done = ("success", "failed", "upstream_failed")
-    rig.wait(
-        lambda: (
-            len(rig.tis("rel_chaos")) == CHAOS_TASKS
-            and all(t["state"] in done for t in rig.tis("rel_chaos"))
-        ),
-        1500,
-        "every chaos task to finish",
-    )
-    rig.sim.set_faults(FaultConfig())
+    try:
+        rig.trigger_run("rel_chaos")
+        rig.wait(lambda: sum(t["state"] == "deferred" for t in rig.tis("rel_chaos")) >= 3, 300,
+                 "some chaos tasks to defer")  # fmt: skip
+        _read_triggers(rig)
+        rig.restart_triggerer()
+        done = ("success", "failed", "upstream_failed")
+        rig.wait(
+            lambda: (
+                len(rig.tis("rel_chaos")) == CHAOS_TASKS
+                and all(t["state"] in done for t in rig.tis("rel_chaos"))
+            ),
+            1500,
+            "every chaos task to finish",
+        )
+    finally:
+        rig.sim.set_faults(FaultConfig())
+        rig.sim.set_timing(history_lag=0.0)
+    seconds = round(time.monotonic() - started)
     tis = rig.tis("rel_chaos")
     logs = task_logs(rig.dep.home, "rel_chaos")
     tasks = _server_tasks(rig.sim)
-    problems = []
-    for ti in tis:
-        prompt = f"chaos task {ti['map_index']}: product turns on a pedestal"
-        mine = [t for t in tasks if t["prompt"] == prompt]
-        successes = [t for t in mine if t["status"] != "failed"]
-        if len(successes) > 1:
-            problems.append(f"task {ti['map_index']}: {len(successes)} non-failed predictions")
-        if ti["state"] == "failed":
-            # Airflow may write a retry's lines into the previous attempt's file: read all
-            text = " ".join(v for (m, _), v in logs.items() if m == ti["map_index"])
-            if not any(m in text for m in API_MESSAGES):
-                problems.append(f"task {ti['map_index']} failed without the API's message")
+    stats = rig.sim.stats()
+    figures = _chaos_figures(tis, logs, tasks, stats)
     states = {s: sum(t["state"] == s for t in tis) for s in done}
     record(
         "airflow_chaos_100",
-        {"tasks": CHAOS_TASKS, "states": states, "seconds": round(time.monotonic() - started),
-         "server_tasks": len(tasks), "submissions": rig.sim.stats()["submissions"],
-         "faults_injected": rig.sim.stats()["faults_injected"],
-         "tries": sum(t["try_number"] for t in tis), "problems": problems},
+        {"tasks": CHAOS_TASKS, "history_lag_s": CHAOS_HISTORY_LAG,
+         "settle_window_s": CHAOS_SETTLE_WINDOW, "states": states, "seconds": seconds,
+         "server_tasks": len(tasks), "submissions": stats["submissions"],
+         "max_submissions_per_fingerprint": max(
+             stats["submissions_by_fingerprint"].values(), default=0),
+         "faults_injected": stats["faults_injected"],
+         "tries": sum(t["try_number"] for t in tis),
+         "success_by_try": dict(Counter(t["try_number"] for t in tis if t["state"] == "success")),
+         **figures},
     )  # fmt: skip
-    assert problems == []
+    assert figures["problems"] == []
+    assert figures["paid_twice"] == 0
+    assert figures["unclaimed_server_tasks"] == 0
+    assert figures["settle_failures_with_a_server_task"] == 0
+    assert sum(figures["failure_reasons"].values()) == states["failed"]
     assert states["success"] > 0
+    if stats["faults_injected"].get("ambiguous_submit"):
+        # the lag hid these tasks from the first search: only the settle window found them
+        assert figures["adopted"]["after_settle_window"] > 0
 
 
-API_MESSAGES = (
-    "failed after the request was sent",  # ambiguous submit: never resent
-    "Internal server error during generation",
-    "Service temporarily unavailable",
-    "flagged by the moderation system",
-    "HTTP 5",
-    "rate limited",
-    "no response from",
+#: What a failed chaos task's final error must name, and the label it is counted under.
+FAILURE_REASONS = (
+    ("submit answer lost; no task appeared within the settle window", "settle window"),
+    ("submit answer lost (SubmissionUncertainError)", "failed after the request was sent"),
+    ("generation failed: 5000", "Internal server error during generation"),
+    ("generation failed: 5003", "Service temporarily unavailable"),
+    ("generation failed: 1200 (moderation)", "flagged by the moderation system"),
+    ("history search failed", "history could not be searched"),
+    ("HTTP 5xx after retries", "HTTP 5"),
+    ("rate limited after retries", "rate limited"),
+    ("no response after retries", "no response from"),
 )
+API_MESSAGES = tuple(marker for _, marker in FAILURE_REASONS)
+
+_ADOPTED = re.compile(r"Adopting prediction ([0-9a-zA-Z-]+)")
+_DEFERRED = re.compile(r"Task of submit ([0-9a-f]{16}) not in the history yet")
+_CRASHED = re.compile(r"recorded a submit \(fingerprint ([0-9a-f]{16})")
+_FINGERPRINT = re.compile(r"request fingerprint ([0-9a-f]{64})")
+
+
+def _chaos_figures(
+    tis: list[dict[str, Any]],
+    logs: dict[tuple[int, int], str],
+    tasks: list[dict[str, Any]],
+    stats: dict[str, Any],
+) -> dict[str, Any]:
+    """Per task: what the server created for its prompt, what its logs say, how it ended.
+
+    Counts uncertain submits the operator settled (deferred to the reconcile trigger or
+    adopted), adoptions, failures by reason, tasks paid twice, and server tasks nobody
+    claimed (created by a lost answer and never adopted: paid for nothing).
+    """
+    problems: list[str] = []
+    reasons: Counter[str] = Counter()
+    failures: dict[int, str] = {}
+    adopted = {"first_search": 0, "after_settle_window": 0, "after_crash": 0}
+    deferrals = crash_recoveries = paid_twice = resubmitted_after_failure = 0
+    unclaimed: list[str] = []
+    settled_wrongly: list[int] = []
+    predictions_per_task: Counter[int] = Counter()
+    server_fps = {t["fingerprint"] for t in tasks}
+    by_fp: dict[str, int] = stats["submissions_by_fingerprint"]
+    for fp, count in by_fp.items():
+        same = [t for t in tasks if t["fingerprint"] == fp]
+        if count != len(same):
+            problems.append(f"fingerprint {fp[:16]}: {count} submissions, {len(same)} tasks")
+    for ti in tis:
+        index = ti["map_index"]
+        prompt = f"chaos task {index}: product turns on a pedestal"
+        mine = sorted((t for t in tasks if t["prompt"] == prompt), key=lambda t: t["created"])
+        # Airflow may write a retry's lines into the previous attempt's file: read all
+        texts = [v for (m, _), v in sorted(logs.items()) if m == index]
+        text = "\n".join(texts)
+        predictions_per_task[len(mine)] += 1
+        if sum(t["status"] != "failed" for t in mine) > 1:
+            paid_twice += 1
+            problems.append(f"task {index}: paid twice: {[(t['id'], t['status']) for t in mine]}")
+        if len(mine) > 1 and all(t["status"] == "failed" for t in mine[:-1]):
+            resubmitted_after_failure += 1
+        deferred = set(_DEFERRED.findall(text))
+        crashed = set(_CRASHED.findall(text))
+        deferrals += len(_DEFERRED.findall(text))
+        crash_recoveries += len(_CRASHED.findall(text))
+        fp_of = {t["id"]: t["fingerprint"][:16] for t in mine}
+        for pid in dict.fromkeys(_ADOPTED.findall(text)):
+            if pid not in fp_of:
+                problems.append(f"task {index}: adopted {pid}, not a task of its prompt")
+            elif fp_of[pid] in deferred:
+                adopted["after_settle_window"] += 1
+            elif fp_of[pid] in crashed:
+                adopted["after_crash"] += 1
+            else:
+                adopted["first_search"] += 1
+        for t in mine:
+            if t["id"] not in text:
+                unclaimed.append(t["id"])
+                problems.append(f"task {index}: server task {t['id']} ({t['status']}) never "
+                                "claimed by the Airflow task (paid for nothing)")  # fmt: skip
+        if ti["state"] == "failed":
+            error = _final_error(texts) or text
+            label = next((lbl for lbl, marker in FAILURE_REASONS if marker in error), None)
+            if label is None:
+                problems.append(f"task {index} failed without a named reason: {error[-300:]}")
+            else:
+                reasons[label] += 1
+                failures[index] = error[:400]
+            if label == FAILURE_REASONS[0][0] and set(_FINGERPRINT.findall(error)) & server_fps:
+                # the window said "no task" but the server has one: paid, never collected
+                settled_wrongly.append(index)
+                problems.append(f"task {index}: failed the settle window, yet its task exists")
+    return {
+        "ambiguous_submits": stats["faults_injected"].get("ambiguous_submit", 0),
+        "deferred_to_reconcile_trigger": deferrals,
+        "crash_recoveries": crash_recoveries,
+        "adopted": adopted,
+        "failure_reasons": dict(reasons),
+        "failures": failures,
+        "resubmitted_after_failed_generation": resubmitted_after_failure,
+        "predictions_per_task": dict(sorted(predictions_per_task.items())),
+        "settle_failures_with_a_server_task": len(settled_wrongly),
+        "paid_twice": paid_twice,
+        "unclaimed_server_tasks": len(unclaimed),
+        "problems": problems,
+    }
+
+
+def _final_error(texts: list[str]) -> str | None:
+    """``Type: message`` of the last "Task failed with exception" in a task's log files."""
+    last: tuple[str, str] | None = None
+    for text in texts:
+        for line in text.splitlines():
+            if "Task failed with exception" not in line:
+                continue
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            exc = event.get("exception") or event.get("error_detail")
+            if isinstance(exc, list) and exc and isinstance(exc[0], dict):
+                message = f"{exc[0].get('exc_type')}: {exc[0].get('exc_value')}"
+            else:
+                message = str(exc or line)
+            stamp = str(event.get("timestamp", ""))
+            if last is None or stamp >= last[0]:
+                last = (stamp, message)
+    return last[1] if last else None
 
 
 def _server_tasks(sim: Simulator) -> list[dict[str, Any]]:
     state = sim._ctx.state  # test oracle: the server's own record
 
     def snapshot() -> list[dict[str, Any]]:
-        return [{"prompt": t.input.get("prompt"), "status": t.status} for t in state.tasks.values()]
+        return [
+            {"id": t.id, "prompt": t.input.get("prompt"), "status": t.status,
+             "fingerprint": server_fingerprint(t.model, t.input), "created": t.created_monotonic}
+            for t in state.tasks.values()
+        ]  # fmt: skip
 
     return sim._call(snapshot)  # type: ignore[no-any-return]
 
