@@ -16,22 +16,36 @@ source, behind this face.
 from __future__ import annotations
 
 from ._version import __version__
+from .catalogue import (
+    FAMILY_PREFIX,
+    MODELS,
+    ModelSpec,
+    ReferenceLimits,
+    default_model,
+    is_family_path,
+    model_spec,
+    models_for,
+)
 from .client import AsyncSeedanceClient, SeedanceClient
 from .endpoints import DEFAULT_BASE_URL
 from .errors import (
     APIError,
     AuthenticationError,
+    BudgetExceededError,
     DownloadError,
     GenerationFailedError,
     GenerationTimeoutError,
+    InsufficientBalanceError,
     InvalidRequestError,
     InvalidResponseError,
+    QuoteUnavailableError,
     RateLimitError,
     SeedanceError,
     ServiceUnreachableError,
     SubmissionUncertainError,
 )
 from .fingerprint import canonical_fingerprint
+from .generation_requests import ImageToVideoRequest, TextToVideoRequest
 from .media import UploadSource
 from .models import (
     ASPECT_RATIOS,
@@ -41,15 +55,17 @@ from .models import (
     MIN_DURATION,
     RESOLUTIONS,
     ImageSource,
-    ImageToVideoRequest,
     Prediction,
     PredictionStatus,
 )
 from .outcomes import failure_message
 from .polling import DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT
+from .quotes import Quote, Usage
+from .request_common import MediaSource
 from .retry import RetryPolicy
 from .submissions import body_fingerprint
 from .submit_intent import DEFAULT_SETTLE_WINDOW, SubmitIntent
+from .video_requests import VideoEditRequest, VideoExtendRequest
 
 __all__ = [
     "ASPECT_RATIOS",
@@ -58,32 +74,49 @@ __all__ = [
     "DEFAULT_POLL_INTERVAL",
     "DEFAULT_SETTLE_WINDOW",
     "DEFAULT_TIMEOUT",
+    "FAMILY_PREFIX",
     "IMAGE_TO_VIDEO_MODELS",
     "MAX_DURATION",
     "MIN_DURATION",
+    "MODELS",
     "RESOLUTIONS",
     "APIError",
     "AsyncSeedanceClient",
     "AuthenticationError",
+    "BudgetExceededError",
     "DownloadError",
     "GenerationFailedError",
     "GenerationTimeoutError",
     "ImageSource",
     "ImageToVideoRequest",
+    "InsufficientBalanceError",
     "InvalidRequestError",
     "InvalidResponseError",
+    "MediaSource",
+    "ModelSpec",
     "Prediction",
     "PredictionStatus",
+    "Quote",
+    "QuoteUnavailableError",
     "RateLimitError",
+    "ReferenceLimits",
     "RetryPolicy",
     "SeedanceClient",
     "SeedanceError",
     "ServiceUnreachableError",
     "SubmissionUncertainError",
     "SubmitIntent",
+    "TextToVideoRequest",
     "UploadSource",
+    "Usage",
+    "VideoEditRequest",
+    "VideoExtendRequest",
     "__version__",
     "body_fingerprint",
     "canonical_fingerprint",
+    "default_model",
     "failure_message",
+    "is_family_path",
+    "model_spec",
+    "models_for",
 ]

@@ -17,7 +17,7 @@ from . import flows, recovery
 from ._version import USER_AGENT
 from .errors import AuthenticationError
 from .flows import Effect, OnUpdate, PostMultipart
-from .models import ImageToVideoRequest, Prediction
+from .models import Prediction
 from .polling import DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT
 from .protocol import (
     DEFAULT_BASE_URL,
@@ -26,6 +26,8 @@ from .protocol import (
     normalise_base_url,
     same_origin,
 )
+from .quotes import Quote
+from .request_common import RequestBase as GenerationRequest
 from .retry import RetryPolicy
 from .submit_intent import SubmitIntent
 
@@ -121,16 +123,18 @@ class ClientConfig:
 
     def _submit_flow(
         self,
-        request: ImageToVideoRequest,
+        request: GenerationRequest,
         webhook: str | None,
         reconcile: bool,
         owner: str | None,
         on_intent: Callable[[SubmitIntent], Any] | None,
         others: Sequence[SubmitIntent],
+        quote: Quote | None = None,
     ) -> Generator[Effect, Any, Prediction]:
         return flows.submit_flow(
             self.base_url,
             request,
+            quote=quote,
             webhook=webhook,
             reconcile=reconcile,
             owner=owner,

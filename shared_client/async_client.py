@@ -26,7 +26,7 @@ from .download import DownloadTarget, fetch, plan_download, plan_downloads
 from .errors import InvalidRequestError, SeedanceError, SubmissionUncertainError
 from .flows import Call, Effect, OnUpdate, PutUpload, Sleep
 from .media import UploadSource
-from .models import ImageToVideoRequest, Prediction
+from .models import Prediction
 from .polling import DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT
 from .protocol import (
     MAX_ENVELOPE_BYTES,
@@ -35,7 +35,9 @@ from .protocol import (
     submit_failure,
     transport_failure,
 )
+from .quotes import Quote, Usage, balance_flow, quote_flow, usage_flow
 from .recovery import DEFAULT_SETTLE_INTERVAL
+from .request_common import RequestBase as GenerationRequest
 from .submit_intent import DEFAULT_SETTLE_WINDOW, SubmitIntent
 
 __all__ = ["AsyncSeedanceClient"]
@@ -66,21 +68,23 @@ class AsyncSeedanceClient(ClientConfig):
 
     async def submit(
         self,
-        request: ImageToVideoRequest,
+        request: GenerationRequest,
         *,
         webhook: str | None = None,
         reconcile: bool = True,
         owner: str | None = None,
         on_intent: Callable[[SubmitIntent], Any] | None = None,
         others: Sequence[SubmitIntent] = (),
+        quote: Quote | None = None,
     ) -> Prediction:
         """Upload local media, then send one submit POST; never resent on ambiguity.
 
         ``on_intent`` is called with the :class:`SubmitIntent` before the POST leaves
-        (store it where a restart finds it); ``owner`` names the caller in it.
+        (store it where a restart finds it); ``owner`` names the caller in it. A
+        ``quote`` taken beforehand is carried as the prediction's ``cost_usd``.
         """
         return await self._run(
-            self._submit_flow(request, webhook, reconcile, owner, on_intent, others)
+            self._submit_flow(request, webhook, reconcile, owner, on_intent, others, quote)
         )
 
     async def recover_submission(
@@ -132,12 +136,44 @@ class AsyncSeedanceClient(ClientConfig):
             )
         )
 
-    async def generate(self, request: ImageToVideoRequest, **wait_options: Any) -> Prediction:
+    async def generate(
+        self,
+        request: GenerationRequest,
+        *,
+        max_cost_usd: float | None = None,
+        check_balance: bool = False,
+        **wait_options: Any,
+    ) -> Prediction:
+        """Submit and wait; raises on a failed generation and on timeout.
+
+        ``max_cost_usd`` quotes first and refuses a dearer run with
+        :class:`BudgetExceededError`; ``check_balance`` refuses a run the account cannot
+        pay with :class:`InsufficientBalanceError`. Both before anything is uploaded or
+        paid; the result then carries the quote as ``cost_usd``.
+        """
         return await self._run(
             flows.generate_flow(
-                self.base_url, request, clock=time.monotonic, **_wait_defaults(wait_options)
+                self.base_url,
+                request,
+                clock=time.monotonic,
+                max_cost_usd=max_cost_usd,
+                check_balance=check_balance,
+                **_wait_defaults(wait_options),
             )
         )
+
+    async def quote(self, request: GenerationRequest) -> Quote:
+        """The price of one run: the pricing API's, or the offline table's when it is
+        unreachable (``Quote.source`` says which). Nothing is uploaded or paid."""
+        return await self._run(quote_flow(self.base_url, request))
+
+    async def balance(self) -> float:
+        """The account balance in USD."""
+        return await self._run(balance_flow(self.base_url))
+
+    async def usage(self, start_date: str, end_date: str, *, model: str | None = None) -> Usage:
+        """Requests and cost between two dates (``YYYY-MM-DD``), in total and per model."""
+        return await self._run(usage_flow(self.base_url, start_date, end_date, model))
 
     async def find_submission(self, error: SubmissionUncertainError) -> Prediction | None:
         """The task an uncertain submit created, matched exactly by body fingerprint in the

@@ -27,7 +27,7 @@ from .download import DownloadTarget, fetch, plan_download, plan_downloads
 from .errors import SeedanceError, SubmissionUncertainError
 from .flows import Call, Effect, OnUpdate, PutUpload, Sleep
 from .media import UploadSource
-from .models import ImageToVideoRequest, Prediction
+from .models import Prediction
 from .polling import DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT
 from .protocol import (
     MAX_ENVELOPE_BYTES,
@@ -36,7 +36,9 @@ from .protocol import (
     submit_failure,
     transport_failure,
 )
+from .quotes import Quote, Usage, balance_flow, quote_flow, usage_flow
 from .recovery import DEFAULT_SETTLE_INTERVAL
+from .request_common import RequestBase as GenerationRequest
 from .submit_intent import DEFAULT_SETTLE_WINDOW, SubmitIntent
 
 __all__ = ["AsyncSeedanceClient", "SeedanceClient"]
@@ -54,7 +56,7 @@ class SeedanceClient(ClientConfig):
     # -- public API -------------------------------------------------------------------
     def submit(
         self,
-        request: ImageToVideoRequest,
+        request: GenerationRequest,
         *,
         webhook: str | None = None,
         reconcile: bool = True,
@@ -115,13 +117,44 @@ class SeedanceClient(ClientConfig):
             )
         )
 
-    def generate(self, request: ImageToVideoRequest, **wait_options: Any) -> Prediction:
-        """Submit and wait; raises on a failed generation and on timeout."""
+    def generate(
+        self,
+        request: GenerationRequest,
+        *,
+        max_cost_usd: float | None = None,
+        check_balance: bool = False,
+        **wait_options: Any,
+    ) -> Prediction:
+        """Submit and wait; raises on a failed generation and on timeout.
+
+        ``max_cost_usd`` quotes first and refuses a dearer run with
+        :class:`BudgetExceededError`; ``check_balance`` refuses a run the account cannot
+        pay with :class:`InsufficientBalanceError`. Both before anything is uploaded or
+        paid; the result then carries the quote as ``cost_usd``.
+        """
         return self._run(
             flows.generate_flow(
-                self.base_url, request, clock=time.monotonic, **_wait_defaults(wait_options)
+                self.base_url,
+                request,
+                clock=time.monotonic,
+                max_cost_usd=max_cost_usd,
+                check_balance=check_balance,
+                **_wait_defaults(wait_options),
             )
         )
+
+    def quote(self, request: GenerationRequest) -> Quote:
+        """The price of one run: the pricing API's, or the offline table's when it is
+        unreachable (``Quote.source`` says which). Nothing is uploaded or paid."""
+        return self._run(quote_flow(self.base_url, request))
+
+    def balance(self) -> float:
+        """The account balance in USD."""
+        return self._run(balance_flow(self.base_url))
+
+    def usage(self, start_date: str, end_date: str, *, model: str | None = None) -> Usage:
+        """Requests and cost between two dates (``YYYY-MM-DD``), in total and per model."""
+        return self._run(usage_flow(self.base_url, start_date, end_date, model))
 
     def find_submission(self, error: SubmissionUncertainError) -> Prediction | None:
         """The task an uncertain submit created, matched exactly by body fingerprint in the

@@ -18,13 +18,16 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "HISTORY_PAGE_SIZE",
     "RequestSpec",
+    "balance_request",
     "binary_upload_request",
     "history_request",
     "normalise_base_url",
+    "pricing_request",
     "result_request",
     "same_origin",
     "submit_request",
     "upload_ticket_request",
+    "usage_request",
 ]
 
 DEFAULT_BASE_URL: Final[str] = "https://api.wavespeed.ai"
@@ -101,3 +104,29 @@ def history_request(base_url: str, model: str, created_after: float, page: int) 
     after = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(created_after))
     body = {"page": page, "page_size": HISTORY_PAGE_SIZE, "model": model, "created_after": after}
     return RequestSpec("POST", f"{base_url}/api/v3/predictions", json=body, purpose="history")
+
+
+def pricing_request(base_url: str, model: str, body: Mapping[str, Any]) -> RequestSpec:
+    """The price of one run of ``model`` with ``body`` (free: nothing is created)."""
+    return RequestSpec(
+        "POST",
+        f"{base_url}/api/v3/model/pricing",
+        json={"model_id": model, "inputs": dict(body)},
+        purpose="pricing",
+    )
+
+
+def balance_request(base_url: str, *, account_path: bool = False) -> RequestSpec:
+    """The account balance; ``account_path`` is the other documented spelling."""
+    path = "/api/v3/account/balance" if account_path else "/api/v3/balance"
+    return RequestSpec("GET", f"{base_url}{path}", purpose="balance")
+
+
+def usage_request(
+    base_url: str, start_date: str, end_date: str, model: str | None = None
+) -> RequestSpec:
+    """Requests and cost per model between two dates (``YYYY-MM-DD``)."""
+    params = {"start_date": start_date, "end_date": end_date}
+    if model:
+        params["model"] = model
+    return RequestSpec("GET", f"{base_url}/api/v3/account/usage", params=params, purpose="usage")

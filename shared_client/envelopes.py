@@ -17,6 +17,7 @@ from typing import Any, Final
 from .errors import (
     APIError,
     AuthenticationError,
+    InsufficientBalanceError,
     InvalidResponseError,
     RateLimitError,
 )
@@ -93,6 +94,12 @@ def interpret_response(
         raise AuthenticationError(
             f"{where}: {what}: {api_message or 'no detail'}. Check WAVESPEED_API_KEY "
             "or the connection's password; it is never retried.",
+            **common,
+        )
+    if status_code == 402:
+        raise InsufficientBalanceError(
+            f"{where}: insufficient balance ({api_message or 'payment required'}); nothing was "
+            "created. Top up the WaveSpeed account, or lower the duration or resolution.",
             **common,
         )
     if status_code == 429:

@@ -12,16 +12,20 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .models import Prediction
+    from .quotes import Quote
     from .submit_intent import SubmitIntent
 
 __all__ = [
     "APIError",
     "AuthenticationError",
+    "BudgetExceededError",
     "DownloadError",
     "GenerationFailedError",
     "GenerationTimeoutError",
+    "InsufficientBalanceError",
     "InvalidRequestError",
     "InvalidResponseError",
+    "QuoteUnavailableError",
     "RateLimitError",
     "SeedanceError",
     "ServiceUnreachableError",
@@ -226,3 +230,46 @@ def _short_repr(value: Any, limit: int = 80) -> str:
 def allowed_values(values: Sequence[object]) -> str:
     """Format a set of allowed values the same way in every message."""
     return ", ".join(repr(v) if not isinstance(v, str) else v for v in values)
+
+
+class BudgetExceededError(SeedanceError):
+    """The run's quote is above the caller's cap: nothing was uploaded, sent or paid.
+
+    ``quote`` is the price that was compared (with its source, API or offline table),
+    ``cap`` the limit in USD.
+    """
+
+    def __init__(self, quote: Quote, cap: float) -> None:
+        super().__init__(
+            f"{quote.model}: this run costs {quote.describe()}, above the cap of "
+            f"${cap:.4f}; nothing was submitted. Raise max_cost_usd, or lower the duration "
+            "or resolution, or pick a cheaper tier."
+        )
+        self.quote = quote
+        self.cap = cap
+
+
+class InsufficientBalanceError(APIError):
+    """The account cannot pay for the run.
+
+    Raised before paying when ``check_balance`` found the balance below the quote
+    (``status_code`` None), or when the API refused the submit for lack of funds (HTTP 402).
+    ``balance`` and ``required`` are in USD when known.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        balance: float | None = None,
+        required: float | None = None,
+        **details: Any,
+    ) -> None:
+        super().__init__(message, **details)
+        self.balance = balance
+        self.required = required
+
+
+class QuoteUnavailableError(SeedanceError):
+    """No price could be had: the pricing API is unreachable and the offline table does not
+    know the model (a path outside the catalogue)."""

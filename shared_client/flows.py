@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Generator, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from .effects import Call, Effect, OnUpdate, PostMultipart, PutUpload, Sleep
@@ -22,8 +23,8 @@ from .errors import (
     SeedanceError,
     SubmissionUncertainError,
 )
-from .media import UploadBlob, UploadSource, prepare_upload
-from .models import ImageToVideoRequest, Prediction, is_remote_image
+from .media import UploadBlob, UploadSource, content_digest, prepare_upload
+from .models import Prediction
 from .polling import PollSchedule
 from .protocol import (
     HISTORY_PAGE_SIZE,
@@ -37,8 +38,11 @@ from .protocol import (
     submit_request,
     upload_ticket_request,
 )
+from .quotes import Quote, budget_flow
 from .recovery import recover_flow
+from .request_common import RequestBase as GenerationRequest
 from .submit_intent import ANONYMOUS_OWNER, SubmitIntent
+from .validation import is_remote
 
 __all__ = [
     "Call",
@@ -83,9 +87,10 @@ def upload_flow(base_url: str, source: UploadSource | UploadBlob) -> Generator[E
 
 def submit_flow(
     base_url: str,
-    request: ImageToVideoRequest,
+    request: GenerationRequest,
     *,
     webhook: str | None = None,
+    quote: Quote | None = None,
     reconcile: bool = True,
     owner: str | None = None,
     on_intent: Callable[[SubmitIntent], Any] | None = None,
@@ -103,13 +108,8 @@ def submit_flow(
     created after the intent, not claimed by one of ``others``), and only if none is
     found does :class:`SubmissionUncertainError` (carrying the intent) reach the caller.
     """
-    image_urls: dict[str, str] = {}
-    for field_name, source in request.image_inputs().items():
-        if is_remote_image(source):
-            image_urls[field_name] = str(source)
-        else:
-            image_urls[field_name] = yield from upload_flow(base_url, source)
-    body = request.to_body(image_urls)
+    urls = yield from media_urls_flow(base_url, request)
+    body = request.to_body(urls)
     intent = SubmitIntent(
         owner=owner or ANONYMOUS_OWNER,
         model=request.model,
@@ -128,9 +128,49 @@ def submit_flow(
         if found is None:
             raise
         return found
-    prediction = parse_prediction(data)
-    logger.info("submitted prediction %s (%s)", prediction.id, request.model)
+    prediction = with_cost(parse_prediction(data), quote)
+    logger.info(
+        "submitted prediction %s (%s)%s",
+        prediction.id,
+        request.model,
+        f", quoted {quote.describe()}" if quote else "",
+    )
     return prediction
+
+
+def media_urls_flow(
+    base_url: str, request: GenerationRequest
+) -> Generator[Effect, Any, dict[str, Any]]:
+    """The URL of every media field: remote ones as given, local ones uploaded, each
+    distinct content once (two fields holding the same file share one upload)."""
+    uploaded: dict[str, str] = {}
+
+    def url_of(source: Any) -> Generator[Effect, Any, str]:
+        if is_remote(source):
+            return str(source)
+        blob = prepare_upload(source)
+        digest = content_digest(blob)
+        if digest not in uploaded:
+            uploaded[digest] = yield from upload_flow(base_url, blob)
+        return uploaded[digest]
+
+    urls: dict[str, Any] = {}
+    for name, value in request.media_inputs().items():
+        if isinstance(value, tuple):
+            listed = []
+            for item in value:
+                listed.append((yield from url_of(item)))
+            urls[name] = listed
+        else:
+            urls[name] = yield from url_of(value)
+    return urls
+
+
+def with_cost(prediction: Prediction, quote: Quote | None) -> Prediction:
+    """The prediction carrying the quote taken before it was submitted, when there is one."""
+    if quote is None:
+        return prediction
+    return replace(prediction, cost_usd=quote.usd, cost_source=quote.source)
 
 
 def get_flow(
@@ -193,7 +233,7 @@ def wait_flow(
 
 def generate_flow(
     base_url: str,
-    request: ImageToVideoRequest,
+    request: GenerationRequest,
     *,
     clock: Callable[[], float],
     timeout: float,
@@ -201,25 +241,34 @@ def generate_flow(
     on_update: OnUpdate | None = None,
     raise_on_failure: bool = True,
     first_poll_after: float | None = None,
+    max_cost_usd: float | None = None,
+    check_balance: bool = False,
 ) -> Generator[Effect, Any, Prediction]:
-    """Submit, then wait; the first status read waits one interval (the submit just said
-    ``created``) unless the submit already returned a terminal prediction."""
-    prediction = yield from submit_flow(base_url, request)
+    """Check the budget, submit, then wait.
+
+    With ``max_cost_usd`` or ``check_balance`` the run is quoted first and refused
+    (:class:`BudgetExceededError`, :class:`InsufficientBalanceError`) before anything is
+    uploaded or paid; the returned prediction then carries the quote as its cost. The
+    first status read waits one interval (the submit just said ``created``) unless the
+    submit already returned a terminal prediction."""
+    quote = yield from budget_flow(
+        base_url, request, max_cost_usd=max_cost_usd, check_balance=check_balance
+    )
+    prediction = yield from submit_flow(base_url, request, quote=quote)
     if prediction.is_terminal:  # sync mode, or a reconciled task that already finished
         return check_outcome(prediction) if raise_on_failure else prediction
-    return (
-        yield from wait_flow(
-            base_url,
-            prediction.id,
-            clock=clock,
-            timeout=timeout,
-            poll_interval=poll_interval,
-            on_update=on_update,
-            raise_on_failure=raise_on_failure,
-            result_url=prediction.result_url,
-            first_poll_after=poll_interval if first_poll_after is None else first_poll_after,
-        )
+    final = yield from wait_flow(
+        base_url,
+        prediction.id,
+        clock=clock,
+        timeout=timeout,
+        poll_interval=poll_interval,
+        on_update=on_update,
+        raise_on_failure=raise_on_failure,
+        result_url=prediction.result_url,
+        first_poll_after=poll_interval if first_poll_after is None else first_poll_after,
     )
+    return with_cost(final, quote)
 
 
 def find_submission_flow(

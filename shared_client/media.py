@@ -8,6 +8,7 @@ whole; bytes and file objects are small images, kept as they are.
 
 from __future__ import annotations
 
+import hashlib
 import mimetypes
 import os
 from collections.abc import Iterator
@@ -15,7 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, TypeAlias
 
-__all__ = ["UploadBlob", "UploadSource", "looks_like_image", "prepare_upload", "sniff"]
+__all__ = [
+    "UploadBlob",
+    "UploadSource",
+    "content_digest",
+    "looks_like_image",
+    "prepare_upload",
+    "sniff",
+]
 
 #: What :meth:`SeedanceClient.upload` accepts.
 UploadSource: TypeAlias = str | os.PathLike[str] | bytes | bytearray | BinaryIO
@@ -59,6 +67,14 @@ class UploadBlob:
     def read_all(self) -> bytes:
         """The whole content; used only for the small multipart fallback upload."""
         return self.data if self.data is not None else b"".join(self.chunks())
+
+
+def content_digest(blob: UploadBlob) -> str:
+    """SHA-256 of the content (streamed for files): the same file is uploaded once."""
+    digest = hashlib.sha256()
+    for chunk in blob.chunks():
+        digest.update(chunk)
+    return digest.hexdigest()
 
 
 def sniff(head: bytes) -> tuple[str, str] | None:

@@ -18,6 +18,7 @@ from shared_client import (
     flows,
 )
 from tests.support.flows import Script
+from tests.support.media import make_png
 
 BASE = "http://api.test"
 
@@ -48,7 +49,8 @@ def test_submit_uploads_local_images_first_then_posts_their_urls(
         "upload": {"url": "https://s3/put?sig=2", "headers": {}},
     }
     script = Script([ticket, ticket2, pred("created")])
-    request = ImageToVideoRequest(prompt="cat", image=png_path, last_image=png_bytes)
+    other = make_png(rgb=(10, 200, 10))  # a different file: identical ones upload once
+    request = ImageToVideoRequest(prompt="cat", image=png_path, last_image=other)
     script.run(flows.submit_flow(BASE, request))
     kinds = [type(e).__name__ for e in script.effects]
     assert kinds == ["Call", "PutUpload", "Call", "PutUpload", "Call"]
@@ -59,6 +61,19 @@ def test_submit_uploads_local_images_first_then_posts_their_urls(
     assert isinstance(submit, flows.Call) and submit.request.json is not None
     assert submit.request.json["image"] == "https://media/1.png"
     assert submit.request.json["last_image"] == "https://media/2.png"
+
+
+def test_the_same_file_in_two_fields_is_uploaded_once(png_bytes: bytes, png_path: Any) -> None:
+    ticket = {
+        "download_url": "https://media/1.png",
+        "upload": {"url": "https://s3/p", "headers": {}},
+    }
+    script = Script([ticket, pred("created")])
+    request = ImageToVideoRequest(prompt="cat", image=png_path, last_image=png_bytes)
+    script.run(flows.submit_flow(BASE, request))
+    assert [type(e).__name__ for e in script.effects] == ["Call", "PutUpload", "Call"]
+    body = script.effects[-1].request.json
+    assert body["image"] == body["last_image"] == "https://media/1.png"
 
 
 def test_upload_falls_back_to_multipart_when_the_ticket_endpoint_is_missing(
