@@ -41,6 +41,7 @@ from shared_client import (
     ImageToVideoRequest,
     Prediction,
     SeedanceClient,
+    SeedanceError,
     SubmissionUncertainError,
     SubmitIntent,
 )
@@ -89,15 +90,19 @@ class PayOnceMixin:
         """The prediction this task pays for: one an earlier try created, or a new one."""
         intent = ledger.intent()
         if intent is not None and intent.prediction_id is None:
+            reason = "uncertain" if intent.answer_lost else "crash"
             log.warning(
                 "A previous try recorded a submit (fingerprint %s at %.0f) but no prediction "
-                "id: it died inside the submit. Looking for its task before paying again.",
+                "id: %s. Looking for its task before paying again.",
                 intent.fingerprint[:16],
                 intent.not_before,
+                "its answer was lost" if intent.answer_lost else "it died inside the submit",
             )
-            found = self._recover(context, client, ledger, intent, reason="crash")
+            found = self._recover(context, client, ledger, intent, reason=reason)
             if found is not None:
                 return found
+            if intent.answer_lost:
+                return self._after_empty_window(context, client, ledger, intent, "uncertain")
             log.warning(
                 "No task of the previous try's submit appeared within the %g s settle window; "
                 "submitting now",
@@ -122,10 +127,12 @@ class PayOnceMixin:
         except SubmissionUncertainError as err:
             if err.intent is None:  # pragma: no cover - the flow always attaches it
                 raise AirflowFailException(str(err)) from err
-            found = self._recover(context, client, ledger, err.intent, reason="uncertain")
+            intent = err.intent.lost()
+            ledger.record_intent(intent)  # a retry then knows the POST did leave
+            found = self._recover(context, client, ledger, intent, reason="uncertain")
             if found is not None:
                 return found
-            return self._after_empty_window(context, client, ledger, err.intent, "uncertain")
+            return self._after_empty_window(context, client, ledger, intent, "uncertain")
         self._store_prediction(context, ledger, prediction)
         log.info("Submitted prediction %s (%s)", prediction.id, request.model)
         return prediction
@@ -145,7 +152,17 @@ class PayOnceMixin:
         """
         publish_intent(context, intent)
         started = time.time()
-        found = client.recover_submission(intent, others=sibling_intents(context))
+        try:
+            found = client.recover_submission(intent, others=sibling_intents(context))
+        except SeedanceError as err:
+            if started >= intent.settled_by(self.settle_window):
+                # Nothing can be proven; a retry searches again, nothing is paid.
+                raise AirflowException(
+                    f"The history could not be searched for submit {intent.fingerprint[:16]} "
+                    f"({err}); not submitting again without proof that no task exists."
+                ) from err
+            log.warning("History search failed (%s); settling in the triggerer", err)
+            found = None
         if found is not None:
             return self._adopt(context, ledger, found)
         if started >= intent.settled_by(self.settle_window):

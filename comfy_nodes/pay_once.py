@@ -26,6 +26,7 @@ from shared_client import (
     SubmitIntent,
 )
 
+from .errors import GenerationError
 from .result_cache import CacheEntry, ResultCache
 from .settings import NodeSettings
 from .waiting import HostHooks, sliced
@@ -53,10 +54,22 @@ async def paid_prediction_id(
 ) -> str:
     """The prediction these inputs pay for: an earlier run's (found again) or a new one."""
     if entry is not None and entry.intent and not entry.prediction_id:
-        logger.warning("seedance: an earlier run died inside its submit; looking for its task")
-        found = await confirm(client, SubmitIntent.from_json(entry.intent), host, settings)
+        earlier = SubmitIntent.from_json(entry.intent)
+        logger.warning(
+            "seedance: an earlier run %s; looking for its task",
+            "lost its submit's answer" if earlier.answer_lost else "died inside its submit",
+        )
+        found = await confirm(client, earlier, host, settings)
         if found is not None:
             return _record(cache, fingerprint, found.id, entry.intent)
+        if earlier.answer_lost and not settings.resubmit_after_settle:
+            raise GenerationError(
+                f"An earlier run's submit was sent but its answer was lost, and no task with "
+                f"its request fingerprint {earlier.fingerprint[:16]} appeared in the history "
+                f"within the {settings.settle_window:g} s settle window. It was NOT "
+                "resubmitted; check your WaveSpeed dashboard (or set "
+                '"resubmit_after_settle": true in wavespeed.json to accept the risk).'
+            )
         logger.warning("seedance: no task of the earlier run appeared; submitting now")
     return await _submit(client, request, fingerprint, cache, host, settings)
 
@@ -86,9 +99,10 @@ async def _submit(
             request, owner=owner_for(fingerprint), on_intent=record_intent
         )
     except SubmissionUncertainError as exc:
-        intent = exc.intent
-        if intent is None:  # pragma: no cover - the flow always attaches it
+        if exc.intent is None:  # pragma: no cover - the flow always attaches it
             raise
+        intent = exc.intent.lost()
+        cache.put(CacheEntry(fingerprint=fingerprint, prediction_id=None, intent=intent.to_json()))
         found = await confirm(client, intent, host, settings)
         if found is not None:
             return _record(cache, fingerprint, found.id, intent.to_json())

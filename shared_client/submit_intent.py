@@ -58,9 +58,16 @@ class SubmitIntent:
     fingerprint: str
     not_before: float
     prediction_id: str | None = None
+    #: The POST was sent and its answer lost (not a crash before or during it): after an
+    #: empty settle window the owner fails instead of submitting again.
+    answer_lost: bool = False
 
     def with_prediction(self, prediction_id: str) -> SubmitIntent:
         return replace(self, prediction_id=prediction_id)
+
+    def lost(self) -> SubmitIntent:
+        """The same intent, marked as a POST whose answer was lost."""
+        return replace(self, answer_lost=True)
 
     def settled_by(self, settle_window: float) -> float:
         """The wall-clock time after which a search that finds nothing is trusted."""
@@ -87,7 +94,8 @@ class SubmitIntent:
             raise ValueError("a submit intent needs owner, model and fingerprint strings")
         if pid is not None and not (isinstance(pid, str) and pid):
             raise ValueError("prediction_id must be a non-empty string or null")
-        return cls(str(owner), str(model), str(fingerprint), not_before, pid)
+        lost = data.get("answer_lost", False) is True
+        return cls(str(owner), str(model), str(fingerprint), not_before, pid, lost)
 
 
 def created_at_seconds(value: Any) -> float | None:
