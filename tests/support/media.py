@@ -140,3 +140,39 @@ def write_mp4(
                 container.mux(packet)
             for packet in audio.encode():
                 container.mux(packet)
+
+
+def _box(kind: bytes, payload: bytes) -> bytes:
+    return struct.pack(">I4s", 8 + len(payload), kind) + payload
+
+
+def container_mp4(
+    seconds: float, *, timescale: int = 1000, version: int = 0, brand: bytes = b"isom"
+) -> bytes:
+    """A minimal MP4/MOV (``ftyp`` + ``moov/mvhd``) lasting ``seconds``: enough for the
+    client's pure-Python duration probe, no codec needed. ``brand=b"qt  "`` makes a MOV."""
+    ftyp = _box(b"ftyp", brand + b"\x00\x00\x02\x00" + brand)
+    if version == 1:
+        body = bytes([1, 0, 0, 0]) + struct.pack(
+            ">QQIQ", 0, 0, timescale, round(seconds * timescale)
+        )
+    else:
+        body = bytes(4) + struct.pack(">IIII", 0, 0, timescale, round(seconds * timescale))
+    mvhd = _box(b"mvhd", body + bytes(80))
+    return ftyp + _box(b"mdat", bytes(64)) + _box(b"moov", mvhd)
+
+
+def wav_bytes(seconds: float, rate: int = 8000) -> bytes:
+    """A silent mono 16-bit PCM WAV of ``seconds``."""
+    data = bytes(int(seconds * rate) * 2)
+    fmt = struct.pack("<HHIIHH", 1, 1, rate, rate * 2, 2, 16)
+    chunks = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt
+    chunks += b"data" + struct.pack("<I", len(data)) + data
+    return b"RIFF" + struct.pack("<I", len(chunks)) + chunks
+
+
+def mp3_bytes(seconds: float) -> bytes:
+    """Constant-bitrate MPEG-1 Layer III frames (128 kbit/s, 44.1 kHz) lasting ``seconds``."""
+    frame = b"\xff\xfb\x90\x64" + bytes(413)  # 417 bytes = 144 * 128000 / 44100
+    count = round(seconds * 44100 / 1152)
+    return b"ID3\x03\x00\x00\x00\x00\x00\x00" + frame * count
