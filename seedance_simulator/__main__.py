@@ -14,7 +14,8 @@ import sys
 import threading
 from collections.abc import Sequence
 
-from .faults import SCOPES, FaultConfig
+from .account import DEFAULT_BALANCE
+from .faults import DEFAULT_SCOPES, SCOPES, FaultConfig
 from .server import Simulator
 
 logger = logging.getLogger(__name__)
@@ -54,6 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=0.0,
         help="hold each submit's answer S s after creating the task",
     )
+    p.add_argument(
+        "--balance",
+        type=float,
+        default=DEFAULT_BALANCE,
+        help="starting account balance in USD (completed runs are charged; default 1000000)",
+    )
     p.add_argument("--log-level", default="WARNING")
     faults = p.add_argument_group("faults (probability per request, 0..1)")
     faults.add_argument("--fault-rate", type=_rate, default=0.0, help="spread over 429/500/502/503")
@@ -65,7 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     faults.add_argument("--retry-after", type=float, default=1.0)
     faults.add_argument("--slow-seconds", type=float, default=2.0)
     faults.add_argument(
-        "--fault-scopes", default=",".join(SCOPES), help=f"comma list of {', '.join(SCOPES)}"
+        "--fault-scopes",
+        default=",".join(DEFAULT_SCOPES),
+        help=f"comma list of {', '.join(SCOPES)} (default: all but account)",
     )
     return p
 
@@ -116,6 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sync_timeout=args.sync_timeout,
         history_lag=args.history_lag,
         submit_hold=args.submit_hold,
+        balance=args.balance,
     )
     with sim:
         print(sim.base_url, flush=True)

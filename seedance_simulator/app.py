@@ -17,12 +17,14 @@ from typing import Any
 
 from aiohttp import web
 
-from . import envelopes, media
+from . import account_api, envelopes, media, pricing
+from .account import usd
+from .catalogue import model_spec
 from .context import CTX, SimContext
 from .faults import FaultConfig, TransportFault
 from .lifecycle import run_task
 from .state import Task, fingerprint, iso_now
-from .validation import MODELS, ValidationFailure, validate_body
+from .validation import ValidationFailure, validate_body
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +42,15 @@ FAULT_SCOPES = {
     "output_get": "output",
     "media_get": "output",
     "history": "history",
+    "pricing": "account",
+    "balance": "account",
+    "account_balance": "account",
+    "usage": "account",
+    "billings": "account",
 }
+#: HTTP status and `code` of a submit the balance cannot pay (WaveSpeed's real code for
+#: this is unconfirmed; 402 Payment Required is the natural reading, see docs/simulator.md).
+INSUFFICIENT_BALANCE = 402
 HISTORY_MAX_PAGE_SIZE = 100
 
 
@@ -104,11 +114,12 @@ async def edge_middleware(request: web.Request, handler: Handler) -> web.StreamR
 
 
 async def submit(request: web.Request) -> web.Response:
-    """POST /api/v3/{owner}/{family}/{task}: validate, create, maybe wait (sync mode)."""
+    """POST /api/v3/{owner}/{family}/{task}: validate, price, hold, create, maybe wait."""
     ctx = request.app[CTX]
     info = request.match_info
     model = f"{info['owner']}/{info['family']}/{info['task']}"
-    if model not in MODELS:
+    spec = model_spec(model)
+    if spec is None:
         return envelopes.error(404, f"model {model!r} not found")
     try:
         body: Any = await request.json()
@@ -117,14 +128,24 @@ async def submit(request: web.Request) -> web.Response:
     vin = validate_body(model, body)
     if isinstance(vin, ValidationFailure):
         return envelopes.error(400, vin.message, vin.code)
+    price = await pricing.quote(ctx, spec, vin)
+    task_id = uuid.uuid4().hex
+    held, available = ctx.account.try_hold(task_id, price)
+    if not held:
+        return envelopes.error(
+            INSUFFICIENT_BALANCE,
+            f"insufficient balance: this run costs ${usd(price)}, available ${usd(available)}",
+        )
     ctx.state.stats.submission(fingerprint(model, body))
+    ctx.state.stats.model_event(model, "submitted")
     task = Task(
-        id=uuid.uuid4().hex,
+        id=task_id,
         model=model,
         input={k: v for k, v in body.items() if k != "enable_sync_mode"},
         created_at=iso_now(),
         created_monotonic=time.monotonic(),
         webhook=request.query.get("webhook") or None,
+        price=price,
     )
     ctx.state.tasks[task.id] = task
     event = ctx.done_events[task.id] = asyncio.Event()
@@ -212,8 +233,13 @@ async def webhook_secret(request: web.Request) -> web.Response:
     return envelopes.ok({"secret": request.app[CTX].config.webhook_secret})
 
 
+def stats_snapshot(ctx: SimContext) -> dict[str, Any]:
+    """Counters plus the account's figures (balance, charged_usd, ...)."""
+    return {**ctx.state.stats.snapshot(), **ctx.account.snapshot()}
+
+
 async def admin_stats(request: web.Request) -> web.Response:
-    return web.json_response(request.app[CTX].state.stats.snapshot())
+    return web.json_response(stats_snapshot(request.app[CTX]))
 
 
 async def admin_faults(request: web.Request) -> web.Response:
@@ -269,6 +295,11 @@ def build_app(ctx: SimContext) -> web.Application:
     r.add_get("/api/v3/predictions/{task_id}", get_result, name="result_bare")
     r.add_post("/api/v3/predictions", history, name="history")
     r.add_get("/api/v3/webhook/secret", webhook_secret, name="webhook_secret")
+    r.add_post("/api/v3/model/pricing", pricing.model_pricing, name="pricing")
+    r.add_get("/api/v3/balance", account_api.get_balance, name="balance")
+    r.add_get("/api/v3/account/balance", account_api.get_account_balance, name="account_balance")
+    r.add_get("/api/v3/account/usage", account_api.get_usage, name="usage")
+    r.add_get("/api/v3/account/billings", account_api.get_billings, name="billings")
     r.add_post("/api/v3/{owner}/{family}/{task}", submit, name="submit")
     r.add_put("/_storage/{token}", media.presigned_put, name="storage_put")
     r.add_get("/media/{upload_id}/{filename}", media.get_media, name="media_get")
@@ -277,4 +308,6 @@ def build_app(ctx: SimContext) -> web.Application:
     r.add_post("/_sim/faults", admin_faults, name="admin_faults")
     r.add_post("/_sim/reset", admin_reset, name="admin_reset")
     r.add_post("/_sim/timing", admin_timing, name="admin_timing")
+    r.add_get("/_sim/account", account_api.admin_account, name="admin_account")
+    r.add_post("/_sim/account", account_api.admin_account, name="admin_account_set")
     return app

@@ -1,7 +1,7 @@
 """Configuration and shared runtime objects of one simulator instance.
 
 Why: handlers, the task lifecycle and the admin endpoints all need the same settings,
-state, fault injector and worker pool; one object stored on the aiohttp app carries them.
+state, account, fault injector and worker pool; one object stored on the aiohttp app carries them.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
+from .account import Account
 from .faults import FaultInjector
 from .state import SimState
 
@@ -46,6 +47,7 @@ class SimContext:
     injector: FaultInjector
     output_dir: Path
     state: SimState = field(default_factory=SimState)
+    account: Account = field(default_factory=Account)
     base_url: str = ""
     executor: ThreadPoolExecutor | None = None
     session: aiohttp.ClientSession | None = None

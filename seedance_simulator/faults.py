@@ -16,7 +16,10 @@ from typing import Any
 
 logger = logging.getLogger(__name__)
 
-SCOPES = ("submit", "result", "upload", "output", "history")
+SCOPES = ("submit", "result", "upload", "output", "history", "account")
+#: Scopes faults apply to unless told otherwise. "account" (pricing, balance, usage,
+#: billings) is opt-in, so existing fault runs keep their exact sequence of draws.
+DEFAULT_SCOPES = ("submit", "result", "upload", "output", "history")
 FAILURE_CODES = (5000, 5003, 1200)
 FAILURE_MESSAGES = {
     5000: "Internal server error during generation, please retry",
@@ -47,7 +50,7 @@ class FaultConfig:
     failed_generation: float = 0.0
     failure_codes: tuple[int, ...] = FAILURE_CODES
     ambiguous_submit: float = 0.0
-    scopes: tuple[str, ...] = SCOPES
+    scopes: tuple[str, ...] = DEFAULT_SCOPES
 
     def __post_init__(self) -> None:
         for f in fields(self):

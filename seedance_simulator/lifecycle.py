@@ -1,139 +1,63 @@
 """A task's life: created -> processing -> completed/failed over `generation_time`.
 
 Why: clients must see the in-flight statuses, a failure that only shows after submit
-(unreachable image: code 1402; injected generation failures), and a completed task whose
-output URL serves a real video. Rendering runs in worker threads and is cached by
-(image bytes, parameters), so 1,000 identical generations render once.
+(unreachable or unreadable media: code 1402; reference lengths out of range: 1401;
+injected generation failures), and a completed task whose output URL serves a real video.
+A completed task is charged its price, a failed one only releases its hold. Rendering
+runs in worker threads and is cached by (input bytes, parameters), so 1,000 identical
+generations render once.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import logging
 import time
 from pathlib import Path
-from urllib.parse import unquote_to_bytes, urlsplit
-
-import aiohttp
 
 from . import webhooks
+from .catalogue import model_spec
 from .context import SimContext
 from .faults import FAILURE_MESSAGES
-from .render import (
-    NotAnImage,
-    RenderParams,
-    decode_image,
-    motion_from_prompt,
-    placeholder_image,
-    render_key,
-    render_mp4,
-)
+from .fetch import CODE_MEDIA_UNREACHABLE, MediaUnavailable
+from .jobs import Job, MediaRejected, prepare_job
+from .probe import NotAMedia
+from .render import NotAnImage
 from .state import Task
 from .validation import VideoInput
 
 logger = logging.getLogger(__name__)
 
-LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
-MAX_IMAGE_BYTES = 50 * 1024 * 1024
-CODE_MEDIA_UNREACHABLE = 1402
 
-
-class MediaUnavailable(Exception):
-    """The image URL could not be fetched or is not an image (task fails with 1402)."""
-
-
-def decode_data_uri(uri: str) -> bytes:
-    header, _, payload = uri.partition(",")
-    try:
-        if header.endswith(";base64"):
-            return base64.b64decode(payload, validate=True)
-        return unquote_to_bytes(payload)
-    except (binascii.Error, ValueError) as exc:
-        raise MediaUnavailable(f"invalid data URI: {exc}") from exc
-
-
-async def fetch_media(ctx: SimContext, url: str) -> bytes:
-    """Bytes behind an image URL: a data: URI, our own upload, or a loopback http URL.
-
-    Other hosts are refused: the simulator is offline by design and never reaches out.
-    """
-    if url.startswith("data:"):
-        return decode_data_uri(url)
-    parts = urlsplit(url)
-    own = urlsplit(ctx.base_url)
-    if parts.netloc == own.netloc and parts.path.startswith("/media/"):
-        upload_id = parts.path.split("/")[2]
-        upload = ctx.state.uploads.get(upload_id)
-        if upload is None or upload.data is None:
-            raise MediaUnavailable(f"uploaded media {upload_id} not found")
-        return upload.data
-    if (parts.hostname or "") not in LOOPBACK_HOSTS:
-        raise MediaUnavailable(f"host {parts.hostname!r} is not reachable from the simulator")
-    assert ctx.session is not None
-    try:
-        async with ctx.session.get(url, timeout=aiohttp.ClientTimeout(total=15)) as resp:
-            if resp.status != 200:
-                raise MediaUnavailable(f"HTTP {resp.status} fetching the image")
-            data = await resp.content.read(MAX_IMAGE_BYTES + 1)
-    except (aiohttp.ClientError, TimeoutError) as exc:
-        raise MediaUnavailable(f"{type(exc).__name__}: {exc}") from exc
-    if len(data) > MAX_IMAGE_BYTES:
-        raise MediaUnavailable("image larger than 50 MB")
-    return data
-
-
-def _render_job(
-    image_bytes: bytes | None,
-    last_bytes: bytes | None,
-    prompt: str,
-    params: RenderParams,
-    dest: Path,
-) -> Path:
-    """Worker-thread body: decode the images (non-images raise) and encode the video."""
-    if dest.exists():
-        return dest
-    image = decode_image(image_bytes) if image_bytes is not None else placeholder_image(prompt)
-    last = decode_image(last_bytes) if last_bytes is not None else None
-    return render_mp4(image, params, dest, last_image=last)
-
-
-async def render_cached(
-    ctx: SimContext, vin: VideoInput, image_bytes: bytes | None, last_bytes: bytes | None
-) -> Path:
-    params = RenderParams(
-        resolution=vin.resolution,
-        aspect_ratio=vin.aspect_ratio,
-        duration=vin.duration,
-        generate_audio=vin.generate_audio,
-        motion=motion_from_prompt(vin.prompt),
-        fast=ctx.config.fast,
-    )
-    source = image_bytes if image_bytes is not None else b"prompt:" + vin.prompt.encode()
-    key = render_key(source, last_bytes, params)
-    future = ctx.render_cache.get(key)
+async def render_cached(ctx: SimContext, job: Job) -> Path:
+    """Run `job` in a render thread once per cache key; concurrent twins share the render."""
+    future = ctx.render_cache.get(job.key)
     if future is None:
         loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(
-            ctx.executor,
-            _render_job,
-            image_bytes,
-            last_bytes,
-            vin.prompt,
-            params,
-            ctx.output_dir / f"{key}.mp4",
-        )
-        ctx.render_cache[key] = future
+        future = loop.run_in_executor(ctx.executor, lambda: job.fn(*job.args, **job.kwargs))
+        ctx.render_cache[job.key] = future
         ctx.state.stats.incr("renders")
     try:
         return await asyncio.shield(future)
     except Exception:
-        ctx.render_cache.pop(key, None)  # do not cache failures
+        ctx.render_cache.pop(job.key, None)  # do not cache failures
         raise
 
 
+def _reprice(ctx: SimContext, task: Task, seconds: float, resolution: str) -> None:
+    """The fetched media fix the price (video-edit's input length): update the hold."""
+    spec = model_spec(task.model)
+    if spec is not None:
+        task.price = spec.price(resolution, seconds)
+        ctx.account.hold(task.id, task.price)
+
+
 def _finish(ctx: SimContext, task: Task) -> None:
+    """Terminal bookkeeping: charge a completed run (release a failed one's hold), then
+    tell waiters and the webhook, so whoever sees the status sees the balance too."""
+    completed = task.status == "completed"
+    ctx.account.settle(task.id, task.model, task.price if completed else None)
+    ctx.state.stats.model_event(task.model, task.status)
     task.completed_monotonic = time.monotonic()
     task.inference_ms = int((task.completed_monotonic - task.created_monotonic) * 1000)
     event = ctx.done_events.get(task.id)
@@ -165,19 +89,25 @@ async def run_task(ctx: SimContext, task: Task, vin: VideoInput, failure_code: i
         await asyncio.sleep(min(gen * 0.1, 0.5))
         task.status = "processing"
         try:
-            image = await fetch_media(ctx, vin.image) if vin.image else None
-            last = await fetch_media(ctx, vin.last_image) if vin.last_image else None
+            job = await prepare_job(ctx, vin)
         except MediaUnavailable as exc:
             _fail(ctx, task, CODE_MEDIA_UNREACHABLE, f"{FAILURE_MESSAGES[1402]}: {exc}")
             return
+        except MediaRejected as exc:
+            _fail(ctx, task, exc.code, exc.message)
+            return
+        _reprice(ctx, task, job.billed_seconds, vin.resolution)
         if failure_code is not None:
             await asyncio.sleep(max(0.0, deadline - time.monotonic()))
             _fail(ctx, task, failure_code, FAILURE_MESSAGES.get(failure_code, "Generation failed"))
             return
         try:
-            path = await render_cached(ctx, vin, image, last)
+            path = await render_cached(ctx, job)
         except NotAnImage as exc:
             _fail(ctx, task, CODE_MEDIA_UNREACHABLE, f"The media is not a valid image: {exc}")
+            return
+        except NotAMedia as exc:
+            _fail(ctx, task, CODE_MEDIA_UNREACHABLE, f"The media is not a valid video: {exc}")
             return
         # Claim the render now: a sweep while the task waits for its deadline must keep it.
         task.output_file = path

@@ -14,15 +14,14 @@ import hashlib
 import io
 import logging
 import math
-import os
-import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 
-import av
 import numpy as np
 from PIL import Image
+
+from .encode import chord, encode_mp4
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +29,6 @@ SHORT_SIDES: dict[str, int] = {"480p": 480, "720p": 720, "1080p": 1080}
 FAST_SHORT_SIDE = 64
 FULL_FPS = 24
 FAST_FPS = 8
-AUDIO_RATE = 44_100
 # Canvas margin: the source is prepared this much larger than the output so that the
 # camera can zoom or pan inside it without ever showing an edge.
 CANVAS_MARGIN = 1.3
@@ -131,9 +129,15 @@ def camera_window(motion: str, t: float) -> tuple[float, float, float]:
     return 1.0 - 0.12 * e, 0.5, 0.5  # slow push-in
 
 
-def _frame_at(canvas: Image.Image, size: tuple[int, int], motion: str, t: float) -> Image.Image:
+def _frame_at(
+    canvas: Image.Image, size: tuple[int, int], motion: str, t: float, weight: float = 1.0
+) -> Image.Image:
+    """The output picture at time `t`; `weight` < 1 pulls the window toward the whole canvas."""
     cw, ch = canvas.size
     scale, cx, cy = camera_window(motion, t)
+    if weight < 1.0:
+        scale = 1.0 + (scale - 1.0) * weight
+        cx, cy = 0.5 + (cx - 0.5) * weight, 0.5 + (cy - 0.5) * weight
     half_w, half_h = cw * scale / 2, ch * scale / 2
     x = min(max(cx * cw, half_w), cw - half_w)
     y = min(max(cy * ch, half_h), ch - half_h)
@@ -141,16 +145,27 @@ def _frame_at(canvas: Image.Image, size: tuple[int, int], motion: str, t: float)
     return canvas.resize(size, Image.Resampling.BILINEAR, box=box)
 
 
-def _chord(duration: int) -> np.ndarray:
-    """A soft A-major chord with fades: enough to prove the audio track is real."""
-    t = np.arange(int(AUDIO_RATE * duration), dtype=np.float32) / AUDIO_RATE
-    wave = sum(np.sin(2 * np.pi * f * t) for f in (220.0, 277.18, 329.63)) / 3
-    envelope = np.minimum(1.0, np.minimum(t / 0.3, (duration - t) / 0.5)).clip(0, 1)
-    return (0.2 * wave * envelope).astype(np.float32)
+def camera_frames(
+    canvas: Image.Image,
+    size: tuple[int, int],
+    motion: str,
+    n_frames: int,
+    last_canvas: Image.Image | None = None,
+    ease_in: bool = False,
+) -> Iterator[Image.Image]:
+    """The camera's pictures over `canvas`, cross-fading to `last_canvas` after 40 %.
 
-
-def _video_codec() -> str:
-    return "libx264" if "libx264" in av.codecs_available else "mpeg4"
+    `ease_in` starts on the whole canvas and eases into the move (video-extend starts
+    exactly on the input's last frame).
+    """
+    for i in range(n_frames):
+        t = i / max(1, n_frames - 1)
+        weight = _smoothstep(min(1.0, t * 3)) if ease_in else 1.0
+        frame_img = _frame_at(canvas, size, motion, t, weight)
+        if last_canvas is not None and t > 0.4:
+            last_frame = _frame_at(last_canvas, size, motion, t, weight)
+            frame_img = Image.blend(frame_img, last_frame, _smoothstep((t - 0.4) / 0.6))
+        yield frame_img
 
 
 def render_mp4(
@@ -165,52 +180,10 @@ def render_mp4(
     canvas_size = (_even(width * CANVAS_MARGIN), _even(height * CANVAS_MARGIN))
     canvas = _cover(image, *canvas_size)
     last_canvas = _cover(last_image.convert("RGB"), *canvas_size) if last_image else None
-    fps = params.fps
-    n_frames = fps * params.duration
-    fd, tmp_name = tempfile.mkstemp(suffix=".mp4.part", dir=dest.parent)
-    os.close(fd)
-    try:
-        with av.open(tmp_name, "w", format="mp4") as container:
-            video = container.add_stream(_video_codec(), rate=fps)
-            video.width, video.height, video.pix_fmt = width, height, "yuv420p"
-            if video.codec_context.name == "libx264":
-                video.options = {"preset": "ultrafast", "tune": "fastdecode", "crf": "26"}
-            audio = None
-            if params.generate_audio:
-                audio = container.add_stream("aac", rate=AUDIO_RATE, layout="mono")
-            for i in range(n_frames):
-                t = i / max(1, n_frames - 1)
-                frame_img = _frame_at(canvas, (width, height), params.motion, t)
-                if last_canvas is not None and t > 0.4:
-                    last_frame = _frame_at(last_canvas, (width, height), params.motion, t)
-                    frame_img = Image.blend(frame_img, last_frame, _smoothstep((t - 0.4) / 0.6))
-                frame = av.VideoFrame.from_image(frame_img)
-                frame.pts = i
-                frame.time_base = Fraction(1, fps)
-                container.mux(video.encode(frame))
-            container.mux(video.encode())
-            if audio is not None:
-                _encode_audio(container, audio, params.duration)
-        os.replace(tmp_name, dest)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    return dest
-
-
-def _encode_audio(
-    container: av.container.OutputContainer, stream: av.AudioStream, duration: int
-) -> None:
-    samples = _chord(duration)
-    chunk = 1024
-    for start in range(0, len(samples), chunk):
-        piece = samples[start : start + chunk].reshape(1, -1)
-        frame = av.AudioFrame.from_ndarray(piece, format="fltp", layout="mono")
-        frame.sample_rate = AUDIO_RATE
-        frame.pts = start
-        frame.time_base = Fraction(1, AUDIO_RATE)
-        container.mux(stream.encode(frame))
-    container.mux(stream.encode())
+    n_frames = params.fps * params.duration
+    frames = camera_frames(canvas, (width, height), params.motion, n_frames, last_canvas)
+    audio = chord(params.duration) if params.generate_audio else None
+    return encode_mp4(dest, (width, height), params.fps, frames, audio)
 
 
 def placeholder_image(prompt: str, size: tuple[int, int] = (1280, 720)) -> Image.Image:

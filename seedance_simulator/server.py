@@ -18,7 +18,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from .app import build_app
+from .account import DEFAULT_BALANCE, Account
+from .app import build_app, stats_snapshot
 from .context import SimConfig, SimContext
 from .faults import FaultConfig, FaultInjector
 from .lifecycle import sweep_forever
@@ -35,7 +36,8 @@ class Simulator:
     'http://127.0.0.1:54321'
 
     Fault rates come from `faults=FaultConfig(...)` or keyword arguments named like its
-    fields (`rate_429=0.1`); `seed` makes them reproducible.
+    fields (`rate_429=0.1`); `seed` makes them reproducible. `balance` is the account's
+    starting balance in USD (default: a million, so money never runs out unless asked).
     """
 
     def __init__(
@@ -55,6 +57,7 @@ class Simulator:
         output_dir: str | Path | None = None,
         history_lag: float = 0.0,
         submit_hold: float = 0.0,
+        balance: float = DEFAULT_BALANCE,
         **fault_kwargs: Any,
     ) -> None:
         if not api_key:
@@ -80,6 +83,7 @@ class Simulator:
             config=self._config,
             injector=FaultInjector(faults or FaultConfig(), seed),
             output_dir=out,
+            account=Account(balance),
         )
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -209,11 +213,25 @@ class Simulator:
 
     def stats(self) -> dict[str, Any]:
         """Counters: submissions (+ per fingerprint), polls, uploads, downloads,
-        connections_opened, requests, and per-status / per-fault breakdowns."""
-        return self._ctx.state.stats.snapshot()
+        connections_opened, requests, per-status / per-fault / per-model breakdowns, and
+        the account's balance, charged_usd, held_usd, insufficient_balance_refusals."""
+        return stats_snapshot(self._ctx)
 
     def reset_stats(self) -> None:
+        """Zero the counters (the account's balance and charged_usd are not counters)."""
         self._ctx.state.stats.reset()
+
+    def balance(self) -> float:
+        """The account's balance in USD (completed runs have been charged)."""
+        return self._ctx.account.balance()
+
+    def set_balance(self, usd: float) -> float:
+        """Set the balance (recorded as a top-up, or an adjustment when lower)."""
+        return self._ctx.account.set_balance(usd)
+
+    def billings(self) -> list[dict[str, Any]]:
+        """Every billing item, oldest first (what /api/v3/account/billings pages through)."""
+        return [item.to_data() for item in self._ctx.account.items()]
 
     def set_faults(
         self, faults: FaultConfig | None = None, *, seed: int | None = None, **kwargs: Any

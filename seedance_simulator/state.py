@@ -47,6 +47,8 @@ class Task:
     output_file: Path | None = None
     completed_monotonic: float | None = None
     webhook: str | None = None
+    #: USD this run costs: quoted at submit, fixed once its media are fetched.
+    price: float = 0.0
 
     def to_data(self, base_url: str) -> dict[str, Any]:
         """The `data` object of the envelope, shaped like the API's."""
@@ -90,6 +92,7 @@ class Stats:
         self._fingerprints: Counter[str] = Counter()
         self._statuses: Counter[str] = Counter()
         self._faults: Counter[str] = Counter()
+        self._models: Counter[tuple[str, str]] = Counter()
 
     def incr(self, name: str, by: int = 1) -> None:
         with self._lock:
@@ -99,6 +102,11 @@ class Stats:
         with self._lock:
             self._counts["submissions"] += 1
             self._fingerprints[fp] += 1
+
+    def model_event(self, model: str, event: str) -> None:
+        """Count a run of `model` that was "submitted", or ended "completed"/"failed"."""
+        with self._lock:
+            self._models[(model, event)] += 1
 
     def response(self, status: int) -> None:
         with self._lock:
@@ -114,6 +122,7 @@ class Stats:
             self._fingerprints.clear()
             self._statuses.clear()
             self._faults.clear()
+            self._models.clear()
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
@@ -123,6 +132,11 @@ class Stats:
             snap["faults_injected"] = dict(self._faults)
             snap["renders"] = self._counts["renders"]
             snap["webhook_deliveries"] = self._counts["webhook_deliveries"]
+            by_model: dict[str, dict[str, int]] = {}
+            for (model, event), n in sorted(self._models.items()):
+                counts = by_model.setdefault(model, {"submitted": 0, "completed": 0, "failed": 0})
+                counts[event] = n
+            snap["by_model"] = by_model
             return snap
 
 
