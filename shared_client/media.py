@@ -83,7 +83,12 @@ def sniff(head: bytes) -> tuple[str, str] | None:
         if head[offset : offset + len(signature)] == signature:
             if content_type == "audio/wav" and head[8:12] == b"WEBP":
                 continue
+            if content_type == "video/mp4" and head[8:12] == b"qt  ":
+                return "video/quicktime", ".mov"
             return content_type, extension
+    # An MP3 without an ID3 tag starts with an MPEG audio frame sync (layer III).
+    if len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE6 == 0xE2:
+        return "audio/mpeg", ".mp3"
     return None
 
 

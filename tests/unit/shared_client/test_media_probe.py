@@ -49,3 +49,18 @@ def test_paths_and_open_files_are_probed_urls_are_not(tmp_path: Path) -> None:
 def test_a_truncated_container_has_no_seconds_rather_than_an_error() -> None:
     assert probe_media(container_mp4(5)[:40]).seconds is None
     assert probe_media(wav_bytes(1)[:20]).seconds is None
+
+
+def test_uploads_carry_the_right_content_type_for_every_media_kind() -> None:
+    from shared_client.media import prepare_upload
+
+    cases = {
+        "video/mp4": container_mp4(1),
+        "video/quicktime": container_mp4(1, brand=b"qt  "),
+        "audio/wav": wav_bytes(1),
+        "audio/mpeg": mp3_bytes(1),
+        "image/png": make_png(),
+    }
+    for content_type, data in cases.items():
+        assert prepare_upload(data).content_type == content_type
+    assert prepare_upload(mp3_bytes(1)[10:]).content_type == "audio/mpeg"  # no ID3 tag
