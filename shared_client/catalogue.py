@@ -40,6 +40,8 @@ ASPECT_RATIOS: Final[tuple[str, ...]] = ("16:9", "9:16", "4:3", "3:4", "1:1", "2
 RESOLUTIONS: Final[tuple[str, ...]] = ("480p", "720p", "1080p")
 MIN_DURATION: Final[int] = 4
 MAX_DURATION: Final[int] = 15
+#: Seconds of output a request may ask for, when its model's row does not say otherwise.
+DURATIONS: Final[tuple[int, int]] = (MIN_DURATION, MAX_DURATION)
 #: Output tokens per second relative to 720p (ComfyUI prices Seedance 2.0 by output
 #: tokens per second: 480p 10,044; 720p 21,600; 1080p 48,800).
 RESOLUTION_PRICE_FACTORS: Final[Mapping[str, float]] = {
@@ -87,7 +89,7 @@ class ModelSpec:
     usd_per_second: float
     resolutions: tuple[str, ...] = RESOLUTIONS
     aspect_ratios: tuple[str, ...] = ASPECT_RATIOS
-    durations: tuple[int, int] = (MIN_DURATION, MAX_DURATION)
+    durations: tuple[int, int] = DURATIONS
     references: ReferenceLimits | None = None
     #: Why a value was chosen where sources disagree, or what is unconfirmed.
     note: str = ""

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .catalogue import ASPECT_RATIOS, RESOLUTIONS, default_model
+from .catalogue import ASPECT_RATIOS, DURATIONS, RESOLUTIONS, default_model
 from .request_common import MediaSource, RequestBase, as_tuple, resolve_model
 from .validation import (
     check_bool,
@@ -40,7 +40,7 @@ def _check_common(request: Any, aspect_optional: bool) -> None:
     check_choice(
         "resolution", request.resolution, spec.resolutions if spec else RESOLUTIONS, known=known
     )
-    check_duration(request.duration, spec.durations if spec else (4, 15), known=known)
+    check_duration(request.duration, spec.durations if spec else DURATIONS, known=known)
     check_bool("enable_web_search", request.enable_web_search)
     check_bool("generate_audio", request.generate_audio)
 

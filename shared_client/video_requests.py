@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .catalogue import ASPECT_RATIOS, MAX_DURATION, RESOLUTIONS, default_model
+from .catalogue import ASPECT_RATIOS, DURATIONS, MAX_DURATION, RESOLUTIONS, default_model
 from .media_probe import probe_media
 from .request_common import MediaSource, RequestBase, as_tuple, resolve_model
 from .validation import (
@@ -69,7 +69,7 @@ class VideoExtendRequest(RequestBase):
             spec.resolutions if spec else RESOLUTIONS,
             known=known,
         )
-        check_duration(self.duration, spec.durations if spec else (4, 15), known=known)
+        check_duration(self.duration, spec.durations if spec else DURATIONS, known=known)
         check_bool("enable_web_search", self.enable_web_search)
         check_bool("generate_audio", self.generate_audio)
         self._check_extra()
@@ -114,7 +114,7 @@ class VideoEditRequest(RequestBase):
         spec = resolve_model(self.MODE, self.model)
         known = spec is not None
         if self.duration is not None:
-            check_duration(self.duration, spec.durations if spec else (4, 15), known=known)
+            check_duration(self.duration, spec.durations if spec else DURATIONS, known=known)
         if self.aspect_ratio is not None:
             check_choice(
                 "aspect_ratio",
