@@ -47,6 +47,8 @@ def _operator(
         "deferrable": False,
         "poll_interval": 0.05,
         "timeout": 20,
+        # A lost answer is searched for this long before failing (120 s by default).
+        "settle_window": 1.0,
         "output_path": str(env.work / "dest-operator"),
     }
     params.update(overrides)
