@@ -23,13 +23,13 @@ help:
 $(STAMP):
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install $(PIP_QUIET) --upgrade pip
-	$(VENV)/bin/pip install $(PIP_QUIET) $(FIND_LINKS) -c constraints/py311.txt -e ".[dev,simulator,airflow,comfyui]" "torch==2.13.0"
+	$(VENV)/bin/pip install $(PIP_QUIET) $(FIND_LINKS) -c constraints/py311.txt -e ".[dev,simulator,airflow,comfyui,stories]" "torch==2.13.0"
 	@rm -f $(VENV)/.stamp-*; touch $@
 
 $(AF2_STAMP):
 	@test -x $(AF2_VENV)/bin/python || $(PYTHON) -m venv $(AF2_VENV)
 	$(AF2_VENV)/bin/pip install $(PIP_QUIET) --upgrade pip
-	$(AF2_VENV)/bin/pip install $(PIP_QUIET) -c constraints/airflow-2.11.txt -e ".[dev,simulator]" "apache-airflow==2.11.2"
+	$(AF2_VENV)/bin/pip install $(PIP_QUIET) -c constraints/airflow-2.11.txt -e ".[dev,simulator,stories]" "apache-airflow==2.11.2"
 	@rm -f $(AF2_VENV)/.stamp-*; touch $@
 
 venv: $(STAMP)

@@ -63,6 +63,8 @@ from .polling import DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT
 from .quotes import Quote, Usage
 from .request_common import MediaSource
 from .retry import RetryPolicy
+from .story_runner import ShotResult, ShotUpdate, StoryResult
+from .storyboard import Shot, Storyboard
 from .submissions import body_fingerprint
 from .submit_intent import DEFAULT_SETTLE_WINDOW, SubmitIntent
 from .video_requests import VideoEditRequest, VideoExtendRequest
@@ -104,6 +106,11 @@ __all__ = [
     "SeedanceClient",
     "SeedanceError",
     "ServiceUnreachableError",
+    "Shot",
+    "ShotResult",
+    "ShotUpdate",
+    "StoryResult",
+    "Storyboard",
     "SubmissionUncertainError",
     "SubmitIntent",
     "TextToVideoRequest",

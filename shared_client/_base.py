@@ -99,6 +99,20 @@ class ClientConfig:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"
 
+    def _same_settings(self) -> dict[str, Any]:
+        """Constructor arguments for another client with these settings (the sync client
+        runs stories on an async twin). The key stays inside the auth object."""
+        auth: _ApiKeyAuth = self._httpx_options["auth"]
+        limits: httpx.Limits = self._httpx_options["limits"]
+        return {
+            "api_key": auth.authorization.removeprefix("Bearer "),
+            "base_url": self.base_url,
+            "timeout": self._httpx_options["timeout"],
+            "retry": self.retry,
+            "verify": self._httpx_options["verify"],
+            "max_connections": limits.max_connections or 64,
+        }
+
     def _wait_flow(
         self,
         prediction_id: str,

@@ -38,6 +38,8 @@ from .protocol import (
 from .quotes import Quote, Usage, balance_flow, quote_flow, usage_flow
 from .recovery import DEFAULT_SETTLE_INTERVAL
 from .request_common import RequestBase as GenerationRequest
+from .story_runner import ShotUpdate, StoryResult, run_story
+from .storyboard import Storyboard
 from .submit_intent import DEFAULT_SETTLE_WINDOW, SubmitIntent
 
 __all__ = ["AsyncSeedanceClient"]
@@ -160,6 +162,33 @@ class AsyncSeedanceClient(ClientConfig):
                 check_balance=check_balance,
                 **_wait_defaults(wait_options),
             )
+        )
+
+    async def generate_story(
+        self,
+        board: Storyboard,
+        dest: str | os.PathLike[str],
+        *,
+        max_cost_usd: float | None = None,
+        on_update: Callable[[ShotUpdate], Any] | None = None,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+        timeout: float = DEFAULT_TIMEOUT,
+        settle_window: float = DEFAULT_SETTLE_WINDOW,
+    ) -> StoryResult:
+        """Generate every shot of ``board`` (each paid once), stitch the film into ``dest``.
+
+        The whole board is quoted first and refused over ``max_cost_usd`` with nothing
+        paid; a re-run reuses finished shots. Needs the ``stories`` extra (PyAV, Pillow).
+        """
+        return await run_story(
+            self,
+            board,
+            dest,
+            max_cost_usd=max_cost_usd,
+            on_update=on_update,
+            poll_interval=poll_interval,
+            timeout=timeout,
+            settle_window=settle_window,
         )
 
     async def quote(self, request: GenerationRequest) -> Quote:

@@ -72,6 +72,7 @@ class InvalidRequestError(SeedanceError, ValueError):
         self.field = field
         self.value = value
         self.allowed = allowed
+        self.reason = reason
 
 
 class APIError(SeedanceError):
