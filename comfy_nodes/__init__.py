@@ -1,4 +1,5 @@
-"""ComfyUI entry point of the Seedance image-to-video node package.
+"""ComfyUI entry point of the Seedance 2.0 node package (text-to-video with references,
+image-to-video, video-extend, video-edit).
 
 ComfyUI's loader (``nodes.load_custom_node``) takes ``NODE_CLASS_MAPPINGS`` *before*
 ``comfy_entrypoint``: a package exporting both is always loaded as V1. So exactly one
@@ -9,12 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from .nodes import DISPLAY_NAME, NODE_ID, SeedanceImageToVideoV1, load_v3, make_v3_classes
+from .nodes import DISPLAY_NAMES, V1_CLASSES, load_v3, make_v3_classes
 
 _latest = load_v3()
 
 if _latest is not None:
-    SeedanceImageToVideo, SeedanceExtension = make_v3_classes(_latest)
+    _, SeedanceExtension = make_v3_classes(_latest)
 
     async def comfy_entrypoint() -> Any:
         """Called (and awaited) by ComfyUI's loader; returns the ``ComfyExtension``."""
@@ -22,8 +23,8 @@ if _latest is not None:
 
     __all__ = ["comfy_entrypoint"]
 else:
-    NODE_CLASS_MAPPINGS: dict[str, type] = {NODE_ID: SeedanceImageToVideoV1}
-    NODE_DISPLAY_NAME_MAPPINGS: dict[str, str] = {NODE_ID: DISPLAY_NAME}
+    NODE_CLASS_MAPPINGS: dict[str, type] = dict(V1_CLASSES)
+    NODE_DISPLAY_NAME_MAPPINGS: dict[str, str] = dict(DISPLAY_NAMES)
     __all__ = ["NODE_CLASS_MAPPINGS", "NODE_DISPLAY_NAME_MAPPINGS"]
 
 #: Tells ComfyUI-Manager/registry tooling which API version this package was loaded as.

@@ -1,331 +1,189 @@
-"""The ``SeedanceImageToVideo`` node: ComfyUI glue only (the work is in ``runner.py``).
+"""The four Seedance nodes as ComfyUI classes: glue only (the work is in ``runner.py``).
 
-Two declarations of one node. The V3 one (``comfy_api.latest``: schema, async
-``execute``, VIDEO output pointing at the MP4 file) is used wherever ComfyUI has it.
-The V1 one (``NODE_CLASS_MAPPINGS``) serves older ComfyUI builds, which have no VIDEO
-type, so it returns decoded frames, AUDIO and fps. Both generate their inputs from one
-table, :data:`INPUTS`, so a changed default, range or tooltip cannot reach only one.
+Each node is declared twice from its one input table (:mod:`.node_kinds`). The V3
+declaration (``comfy_api.latest``: schema with a price badge, async ``execute``, VIDEO out
+pointing at the MP4 file) is used wherever ComfyUI has it. The V1 one
+(``NODE_CLASS_MAPPINGS``) serves older builds, which have no VIDEO type to return, so it
+returns decoded frames, AUDIO and fps (its VIDEO inputs take whatever VIDEO those builds
+have: anything with ``get_stream_source`` or ``save_to``).
 
-Neither declares ``fingerprint_inputs`` / ``IS_CHANGED``: ComfyUI then re-uses its
-cached outputs whenever the inputs (seed included) are unchanged, so a re-queue costs
-nothing, and a new seed (``control_after_generate``) runs again, as with ComfyUI's own
-API nodes. Neither has an API-key input, by design (see ``settings.py``).
+No node declares ``fingerprint_inputs`` / ``IS_CHANGED``: ComfyUI then re-uses its cached
+outputs whenever the inputs (seed included) are unchanged, so a re-queue costs nothing,
+and a new seed (``control_after_generate``) runs again, as with ComfyUI's own API nodes.
+No node has an API-key input, by design (see ``settings.py``).
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import shutil
+import tempfile
+from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from shared_client import (
-    ASPECT_RATIOS,
-    DEFAULT_MODEL,
-    IMAGE_TO_VIDEO_MODELS,
-    MAX_DURATION,
-    MIN_DURATION,
-    RESOLUTIONS,
-)
-
-from .conversions import first_image_as_png, video_to_components
-from .errors import NodeInputError
+from .conversions import video_to_components
 from .host import ComfyHost
-from .runner import (
-    AUTO_ASPECT_RATIO,
-    GenerationInputs,
-    GenerationResult,
-    generate_video,
-    run_blocking,
+from .inputs import v1_input_types, v3_inputs
+from .job import GenerationResult, NodeJob
+from .node_kinds import (
+    ASPECT_RATIO_OPTIONS,
+    CATEGORY,
+    IMAGE_TO_VIDEO,
+    KINDS,
+    NodeKind,
+    kind_for,
 )
+from .price_badge import make_price_badge
+from .runner import generate_video, run_blocking
 from .settings import load_settings
 
-if TYPE_CHECKING:
-    import torch
+__all__ = [
+    "ASPECT_RATIO_OPTIONS",
+    "CATEGORY",
+    "DISPLAY_NAME",
+    "INPUTS",
+    "NODE_ID",
+    "V1_CLASSES",
+    "build_job",
+    "load_v3",
+    "make_v3_classes",
+    "make_v3_nodes",
+    "run_node",
+]
 
 logger = logging.getLogger(__name__)
 
-NODE_ID = "SeedanceImageToVideo"
-DISPLAY_NAME = "Seedance 2.0 Image to Video (WaveSpeed)"
-#: Beside ComfyUI's own partner video nodes ("partner/video/ByteDance", ...).
-CATEGORY = "partner/video/Seedance"
-DESCRIPTION = (
-    "Generate a video from a start image (and optional last image) with ByteDance Seedance 2.0 "
-    "served by WaveSpeedAI. Needs WAVESPEED_API_KEY (or user/wavespeed.json); the key is never "
-    "a node input. Same inputs and seed reuse the previous result without paying again."
-)
-ASPECT_RATIO_OPTIONS: tuple[str, ...] = (AUTO_ASPECT_RATIO, *ASPECT_RATIOS)
-MAX_SEED = 2_147_483_647
+#: The first node's names, kept for code that imported them.
+NODE_ID = IMAGE_TO_VIDEO.node_id
+DISPLAY_NAME = IMAGE_TO_VIDEO.display_name
+INPUTS = IMAGE_TO_VIDEO.inputs
 
 
-@dataclass(frozen=True)
-class InputSpec:
-    """One node input, in terms both declarations are generated from.
-
-    ``kind`` is the ComfyUI type (IMAGE, STRING, COMBO, INT, BOOLEAN); ``display`` is the
-    INT widget (slider or number); ``control_after_generate`` adds the seed control.
-    """
-
-    name: str
-    kind: str
-    tooltip: str
-    default: Any = None
-    options: tuple[str, ...] = ()
-    minimum: int | None = None
-    maximum: int | None = None
-    display: str | None = None
-    multiline: bool = False
-    control_after_generate: bool = False
-    optional: bool = False
+def build_job(node_id: str, scratch: Path, **values: Any) -> NodeJob:
+    """Socket values of node ``node_id`` -> a validated :class:`NodeJob` (nothing paid)."""
+    return kind_for(node_id).job(values, scratch)
 
 
-#: The node's inputs, in socket order: the single declaration behind V3 and V1.
-INPUTS: tuple[InputSpec, ...] = (
-    InputSpec("image", "IMAGE", "Start frame. Only the first image of a batch is used."),
-    InputSpec(
-        "prompt",
-        "STRING",
-        "Describe the scene, action, camera movement and mood.",
-        default="",
-        multiline=True,
-    ),
-    InputSpec(
-        "model",
-        "COMBO",
-        "Seedance 2.0 image-to-video tier: mini (cheapest), standard, or fast.",
-        default=DEFAULT_MODEL,
-        options=IMAGE_TO_VIDEO_MODELS,
-    ),
-    InputSpec("resolution", "COMBO", "Output resolution.", default="720p", options=RESOLUTIONS),
-    InputSpec(
-        "aspect_ratio",
-        "COMBO",
-        "Output aspect ratio; 'auto' adapts to the input image.",
-        default=AUTO_ASPECT_RATIO,
-        options=ASPECT_RATIO_OPTIONS,
-    ),
-    InputSpec(
-        "duration",
-        "INT",
-        f"Video length in seconds ({MIN_DURATION}-{MAX_DURATION}).",
-        default=5,
-        minimum=MIN_DURATION,
-        maximum=MAX_DURATION,
-        display="slider",
-    ),
-    InputSpec(
-        "generate_audio",
-        "BOOLEAN",
-        "Generate native audio synchronised with the video.",
-        default=True,
-    ),
-    InputSpec(
-        "enable_web_search",
-        "BOOLEAN",
-        "Let the model use web search for real-time information.",
-        default=False,
-    ),
-    InputSpec(
-        "seed",
-        "INT",
-        "Re-run control: the same inputs and seed reuse the previous video (no new charge); "
-        "a new seed generates again. Not sent to the API, which takes no seed.",
-        default=0,
-        minimum=0,
-        maximum=MAX_SEED,
-        display="number",
-        control_after_generate=True,
-    ),
-    InputSpec("last_image", "IMAGE", "Optional last frame for the video.", optional=True),
-)
-
-
-def _widget_options(spec: InputSpec) -> dict[str, Any]:
-    """The widget options both APIs share, under their V3 keyword names."""
-    if spec.kind == "STRING":
-        return {"multiline": spec.multiline, "default": spec.default}
-    if spec.kind in ("COMBO", "BOOLEAN"):
-        return {"default": spec.default}
-    if spec.kind == "INT":
-        return {"default": spec.default, "min": spec.minimum, "max": spec.maximum, "step": 1}
-    return {}
-
-
-def v3_inputs(io: Any, control: Any) -> list[Any]:
-    """``io.*.Input`` objects for the V3 schema; ``control`` is the seed's control value."""
-    sockets = {
-        "IMAGE": io.Image,
-        "STRING": io.String,
-        "COMBO": io.Combo,
-        "INT": io.Int,
-        "BOOLEAN": io.Boolean,
-    }
-    inputs = []
-    for spec in INPUTS:
-        options = _widget_options(spec)
-        if spec.kind == "COMBO":
-            options["options"] = list(spec.options)
-        if spec.display is not None:
-            options["display_mode"] = getattr(io.NumberDisplay, spec.display)
-        if spec.control_after_generate:
-            options["control_after_generate"] = control
-        if spec.optional:
-            options["optional"] = True
-        inputs.append(sockets[spec.kind].Input(spec.name, tooltip=spec.tooltip, **options))
-    return inputs
-
-
-def v1_input_types() -> dict[str, Any]:
-    """``INPUT_TYPES`` for the V1 declaration (a combo's type is its list of options)."""
-    required: dict[str, Any] = {}
-    optional: dict[str, Any] = {}
-    for spec in INPUTS:
-        options = _widget_options(spec)
-        if spec.display is not None:
-            options["display"] = spec.display
-        if spec.control_after_generate:
-            options["control_after_generate"] = True  # V1 has no "fixed" value to name
-        options["tooltip"] = spec.tooltip
-        kind: Any = list(spec.options) if spec.kind == "COMBO" else spec.kind
-        (optional if spec.optional else required)[spec.name] = (kind, options)
-    return {"required": required, "optional": optional, "hidden": {"unique_id": "UNIQUE_ID"}}
-
-
-def build_inputs(
-    *,
-    image: torch.Tensor,
-    prompt: str,
-    model: str,
-    resolution: str,
-    aspect_ratio: str,
-    duration: int,
-    generate_audio: bool,
-    enable_web_search: bool,
-    seed: int,
-    last_image: torch.Tensor | None = None,
-) -> GenerationInputs:
-    """Convert socket values into :class:`GenerationInputs` (images become PNG bytes)."""
-    return GenerationInputs(
-        prompt=prompt,
-        image_png=first_image_as_png(image, field="image"),
-        last_image_png=(
-            first_image_as_png(last_image, field="last_image") if last_image is not None else None
-        ),
-        model=model,
-        resolution=resolution,
-        aspect_ratio=aspect_ratio,
-        # No int()/bool() coercion: 5.5 or "no" (possible in API-format workflows) must be
-        # rejected by the request's validation, not silently become 5 or True.
-        duration=duration,
-        generate_audio=generate_audio,
-        enable_web_search=enable_web_search,
-        seed=_checked_seed(seed),
-    )
-
-
-def _checked_seed(seed: object) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
-        raise NodeInputError(f"seed: expected an integer from 0 to {MAX_SEED}, got {seed!r}")
-    return seed
-
-
-async def run_node(node_id: str | None, **node_inputs: Any) -> GenerationResult:
+async def run_node(kind: NodeKind, node_id: str | None, **values: Any) -> GenerationResult:
     """Validate inputs, then look up the key, then generate: in that order, before paying."""
-    inputs = build_inputs(**node_inputs)
-    inputs.to_request()  # bad input is reported before the key is even looked up
-    settings = load_settings()
-    return await generate_video(inputs, settings, ComfyHost(node_id))
+    scratch = Path(tempfile.mkdtemp(prefix="seedance-inputs-"))
+    try:
+        job = kind.job(values, scratch)  # bad input is reported before the key is looked up
+        settings = load_settings()
+        result = await generate_video(job, settings, ComfyHost(node_id))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    logger.info("seedance: %s %s", kind.node_id, result.info_json())
+    return result
 
 
-def make_v3_classes(latest: ModuleType) -> tuple[type, type]:
-    """Build the V3 node and extension classes against a ``comfy_api.latest`` module.
-
-    Built by a function (not at import time) so tests can pass a stand-in module and
-    ComfyUI-less installs never touch ``comfy_api``.
-    """
-    io = latest.IO
+def _v3_node(io: Any, latest: ModuleType, kind: NodeKind, control: Any) -> type:
     video_from_file = latest.InputImpl.VideoFromFile
-    # "fixed" after each run: queueing again re-uses the result instead of paying for a
-    # new seed; the user changes the seed on purpose. Older ComfyUI: plain True.
-    control = getattr(getattr(io, "ControlAfterGenerate", None), "fixed", True)
+    badge = make_price_badge(io, kind)
+    extra: dict[str, Any] = {"price_badge": badge, "is_api_node": True} if badge else {}
 
-    class SeedanceImageToVideo(io.ComfyNode):  # type: ignore[misc, name-defined]
+    class Node(io.ComfyNode):  # type: ignore[misc, name-defined]
         """V3 declaration; ``execute`` is async so ComfyUI's event loop never blocks."""
 
         @classmethod
         def define_schema(cls) -> Any:
             return io.Schema(
-                node_id=NODE_ID,
-                display_name=DISPLAY_NAME,
+                node_id=kind.node_id,
+                display_name=kind.display_name,
                 category=CATEGORY,
-                description=DESCRIPTION,
-                search_aliases=["seedance", "wavespeed", "bytedance", "image to video"],
-                inputs=v3_inputs(io, control),
+                description=kind.description,
+                search_aliases=list(kind.aliases),
+                inputs=v3_inputs(io, control, kind.inputs),
                 outputs=[
                     io.Video.Output(display_name="video"),
                     io.String.Output(display_name="video_url"),
+                    io.String.Output(
+                        display_name="info",
+                        tooltip="JSON: prediction_id, model, seconds, price_usd, "
+                        "price_source (api or table), currency, video_url, new_charge.",
+                    ),
                 ],
                 hidden=[io.Hidden.unique_id],
+                **extra,
             )
 
         @classmethod
-        async def execute(
-            cls,
-            image: Any,
-            prompt: str,
-            model: str,
-            resolution: str,
-            aspect_ratio: str,
-            duration: int,
-            generate_audio: bool,
-            enable_web_search: bool,
-            seed: int,
-            last_image: Any = None,
-        ) -> Any:
-            hidden = getattr(cls, "hidden", None)
-            node_id = getattr(hidden, "unique_id", None)
-            result = await run_node(
-                node_id,
-                image=image,
-                prompt=prompt,
-                model=model,
-                resolution=resolution,
-                aspect_ratio=aspect_ratio,
-                duration=duration,
-                generate_audio=generate_audio,
-                enable_web_search=enable_web_search,
-                seed=seed,
-                last_image=last_image,
+        async def execute(cls, **values: Any) -> Any:
+            node_id = getattr(getattr(cls, "hidden", None), "unique_id", None)
+            result = await run_node(kind, node_id, **values)
+            return io.NodeOutput(
+                video_from_file(str(result.video_path)), result.url, result.info_json()
             )
-            return io.NodeOutput(video_from_file(str(result.video_path)), result.url)
+
+    Node.__name__ = Node.__qualname__ = kind.node_id
+    return Node
+
+
+def make_v3_nodes(latest: ModuleType) -> dict[str, type]:
+    """The V3 node classes, by node id, built against a ``comfy_api.latest`` module.
+
+    Built by a function (not at import time) so tests can pass a stand-in module and
+    ComfyUI-less installs never touch ``comfy_api``.
+    """
+    io = latest.IO
+    # "fixed" after each run: queueing again re-uses the result instead of paying for a
+    # new seed; the user changes the seed on purpose. Older ComfyUI: plain True.
+    control = getattr(getattr(io, "ControlAfterGenerate", None), "fixed", True)
+    if getattr(io, "PriceBadge", None) is None:
+        logger.info("seedance: this ComfyUI has no PriceBadge; the nodes show no price badge")
+    return {kind.node_id: _v3_node(io, latest, kind, control) for kind in KINDS}
+
+
+def make_v3_classes(latest: ModuleType) -> tuple[type, type]:
+    """``(SeedanceImageToVideo, extension)``: the first node and the extension listing all."""
+    nodes = make_v3_nodes(latest)
 
     class SeedanceExtension(latest.ComfyExtension):  # type: ignore[misc, name-defined]
         """What ``comfy_entrypoint`` hands to ComfyUI."""
 
         async def get_node_list(self) -> list[type]:
-            return [SeedanceImageToVideo]
+            return list(nodes.values())
 
-    return SeedanceImageToVideo, SeedanceExtension
+    return nodes[NODE_ID], SeedanceExtension
 
 
-class SeedanceImageToVideoV1:
-    """V1 declaration for ComfyUI builds without ``comfy_api.latest`` (no VIDEO type)."""
+def _v1_class(kind: NodeKind) -> type:
+    outputs = ("IMAGE", "AUDIO", "FLOAT", "STRING") + (("STRING",) if kind.v1_info else ())
+    names = ("frames", "audio", "fps", "video_url") + (("info",) if kind.v1_info else ())
 
-    CATEGORY = CATEGORY
-    DESCRIPTION = DESCRIPTION
-    FUNCTION = "generate"
-    RETURN_TYPES = ("IMAGE", "AUDIO", "FLOAT", "STRING")
-    RETURN_NAMES = ("frames", "audio", "fps", "video_url")
-
-    @classmethod
-    def INPUT_TYPES(cls) -> dict[str, Any]:
-        return v1_input_types()
-
-    def generate(self, unique_id: str | None = None, **node_inputs: Any) -> tuple[Any, ...]:
+    def generate(self: Any, unique_id: str | None = None, **values: Any) -> tuple[Any, ...]:
         """Blocking in V1 by necessity (old ComfyUI calls nodes synchronously)."""
-        result = run_blocking(run_node(unique_id, **node_inputs))
+        result = run_blocking(run_node(kind, unique_id, **values))
         frames, audio, fps = video_to_components(result.video_path)
-        return frames, audio, fps, result.url
+        info = (result.info_json(),) if kind.v1_info else ()
+        return (frames, audio, fps, result.url, *info)
+
+    return type(
+        f"{kind.node_id}V1",
+        (),
+        {
+            "__doc__": f"V1 declaration of {kind.node_id} for ComfyUI builds without "
+            "comfy_api.latest (no VIDEO type to return).",
+            "CATEGORY": CATEGORY,
+            "DESCRIPTION": kind.description,
+            "FUNCTION": "generate",
+            "RETURN_TYPES": outputs,
+            "RETURN_NAMES": names,
+            "INPUT_TYPES": classmethod(lambda cls: v1_input_types(kind.inputs)),
+            "generate": generate,
+        },
+    )
+
+
+#: The V1 classes by node id. ``SeedanceImageToVideo`` keeps its first four outputs only:
+#: callers of its V1 ``generate`` unpack exactly four values.
+V1_CLASSES: dict[str, type] = {kind.node_id: _v1_class(kind) for kind in KINDS}
+SeedanceImageToVideoV1 = V1_CLASSES["SeedanceImageToVideo"]
+SeedanceTextToVideoV1 = V1_CLASSES["SeedanceTextToVideo"]
+SeedanceVideoExtendV1 = V1_CLASSES["SeedanceVideoExtend"]
+SeedanceVideoEditV1 = V1_CLASSES["SeedanceVideoEdit"]
+DISPLAY_NAMES: dict[str, str] = {kind.node_id: kind.display_name for kind in KINDS}
 
 
 def load_v3() -> ModuleType | None:

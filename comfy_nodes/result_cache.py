@@ -9,10 +9,10 @@ again) and again when the video is on disk (so a restart reuses the file). See
 :mod:`.pay_once` for what a run does when it finds an intent without an id.
 
 The fingerprint covers everything that changes the paid request (model, prompt, every
-parameter, the SHA-256 of each image's PNG bytes), the seed (the user's re-run control)
-and the service URL (so simulator runs never answer for the real API). It never covers
-the API key. One JSON file per fingerprint, written atomically, so a crash mid-write
-cannot corrupt other entries.
+parameter, the SHA-256 of each uploaded image, video and audio), the seed (the user's
+re-run control) and the service URL (so simulator runs never answer for the real API).
+It never covers the API key. One JSON file per fingerprint, written atomically, so a
+crash mid-write cannot corrupt other entries.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import logging
 import os
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -56,10 +56,17 @@ class CacheEntry:
     updated_at: float = 0.0
     #: The submit intent (``SubmitIntent.to_json()``), written before the POST.
     intent: str | None = None
+    #: The quote taken before the submit (so a reuse can still say what the video cost).
+    cost_usd: float | None = None
+    cost_source: str | None = None
+    currency: str | None = None
 
     @property
     def is_finished(self) -> bool:
         return self.video_file is not None
+
+
+_FIELDS = frozenset(f.name for f in fields(CacheEntry))
 
 
 class ResultCache:
@@ -84,7 +91,8 @@ class ResultCache:
         path = self._entry_path(fingerprint)
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            entry = CacheEntry(**data)
+            # Keys a later version may add are ignored, so a downgrade never re-pays.
+            entry = CacheEntry(**{k: v for k, v in data.items() if k in _FIELDS})
         except FileNotFoundError:
             return None
         except (OSError, ValueError, TypeError):

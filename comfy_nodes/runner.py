@@ -1,14 +1,15 @@
-"""One Seedance generation as ComfyUI needs it, free of ComfyUI itself.
+"""One Seedance generation as ComfyUI needs it, free of ComfyUI itself, for any mode.
 
-The node classes (``nodes.py``) only translate sockets to :class:`GenerationInputs` and
-the result back to ComfyUI types; everything that decides money and waiting lives here
-so it is testable against the simulator without ComfyUI:
+The node classes (``nodes.py``) only translate sockets to a :class:`NodeJob` (any of the
+core's four request types) and the result back to ComfyUI types; everything that decides
+money and waiting lives here so it is testable against the simulator without ComfyUI:
 
-* validate everything (prompt, parameters, key) before the first request;
+* validate everything (prompt, parameters, media, key) before the first request;
+* price the run and hold the price against the session cap before paying (``budget``);
 * never pay twice for identical inputs + seed (``result_cache``), and re-attach to a job
   that an interrupt or a restart left running instead of submitting a new one;
-* wait in short slices on the event loop, reporting status + elapsed time, and on an
-  interrupt stop polling at once, saying plainly that the remote job keeps running.
+* wait in short slices on the event loop, reporting status, elapsed time and price, and
+  on an interrupt stop polling at once, saying plainly that the remote job keeps running.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
@@ -27,18 +27,18 @@ from shared_client import (
     AuthenticationError,
     GenerationFailedError,
     GenerationTimeoutError,
-    ImageToVideoRequest,
-    InvalidRequestError,
+    InsufficientBalanceError,
     Prediction,
     SeedanceError,
     ServiceUnreachableError,
     SubmissionUncertainError,
 )
 
-from .conversions import sha256_hex
+from .budget import ledger_for
 from .errors import GenerationError, NodeInputError
-from .pay_once import paid_prediction_id
-from .result_cache import CacheEntry, ResultCache, request_fingerprint
+from .job import GenerationResult, NodeJob
+from .pay_once import paid_prediction_id, price_line
+from .result_cache import CacheEntry, ResultCache
 from .settings import BASE_URL_ENV, NodeSettings
 from .waiting import HostHooks, sliced
 
@@ -46,76 +46,9 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-AUTO_ASPECT_RATIO = "auto"
 #: Rough duration used only to move the progress bar (the API reports no percentage).
 ESTIMATE_BASE_SECONDS = 30.0
 ESTIMATE_PER_VIDEO_SECOND = 6.0
-
-
-@dataclass(frozen=True)
-class GenerationInputs:
-    """The node's inputs after conversion: images are PNG bytes."""
-
-    prompt: str
-    image_png: bytes = field(repr=False)
-    model: str
-    resolution: str
-    aspect_ratio: str
-    duration: int
-    generate_audio: bool
-    enable_web_search: bool
-    seed: int
-    last_image_png: bytes | None = field(default=None, repr=False)
-
-    def to_request(self) -> ImageToVideoRequest:
-        """The validated API request; raises :class:`NodeInputError` naming the field.
-
-        ``seed`` is not sent: the Seedance 2.0 image-to-video API takes none. It is the
-        re-run control (part of the cache key), as in ComfyUI's own API nodes.
-        """
-        aspect = None if self.aspect_ratio == AUTO_ASPECT_RATIO else self.aspect_ratio
-        try:
-            return ImageToVideoRequest(
-                prompt=self.prompt,
-                image=self.image_png,
-                last_image=self.last_image_png,
-                aspect_ratio=aspect,
-                resolution=self.resolution,
-                duration=self.duration,
-                enable_web_search=self.enable_web_search,
-                generate_audio=self.generate_audio,
-                model=self.model,
-            )
-        except InvalidRequestError as exc:
-            raise NodeInputError(str(exc)) from None
-
-    def fingerprint(self, base_url: str | None) -> str:
-        """Cache key: every paid parameter, image digests, seed and service URL; no key."""
-        return request_fingerprint(
-            {
-                "model": self.model,
-                "prompt": self.prompt,
-                "image": sha256_hex(self.image_png),
-                "last_image": sha256_hex(self.last_image_png) if self.last_image_png else None,
-                "resolution": self.resolution,
-                "aspect_ratio": self.aspect_ratio,
-                "duration": self.duration,
-                "generate_audio": self.generate_audio,
-                "enable_web_search": self.enable_web_search,
-                "seed": self.seed,
-                "base_url": (base_url or "").rstrip("/"),
-            }
-        )
-
-
-@dataclass(frozen=True)
-class GenerationResult:
-    """The finished video on disk, its URL, and whether this run paid for it."""
-
-    video_path: Path
-    url: str
-    prediction_id: str
-    from_cache: bool
 
 
 ClientFactory = Callable[[NodeSettings], AsyncSeedanceClient]
@@ -138,20 +71,15 @@ def _redact(text: str, secret: str) -> str:
 
 
 async def generate_video(
-    inputs: GenerationInputs,
+    job: NodeJob,
     settings: NodeSettings,
     host: HostHooks,
     *,
     client_factory: ClientFactory = default_client_factory,
 ) -> GenerationResult:
-    """Run (or reuse) one generation and return the video on disk.
-
-    Call ``inputs.to_request()`` first if the key should only be looked up after the
-    inputs are known to be good; this function validates again either way.
-    """
-    request = inputs.to_request()
+    """Run (or reuse) one generation and return the video on disk."""
     cache = cache_for(settings.cache_dir)
-    fingerprint = inputs.fingerprint(settings.base_url)
+    fingerprint = job.fingerprint(settings.base_url)
     async with cache.lock(fingerprint):
         entry = cache.get(fingerprint)
         if entry is not None:
@@ -159,26 +87,40 @@ async def generate_video(
             if cached is not None and entry.url:
                 host.show_progress(
                     f"Reused the video of prediction {entry.prediction_id} "
-                    "(same inputs and seed; no new charge).",
+                    f"(same inputs and seed; no new charge).\n{price_line(entry)}",
                     1.0,
                 )
                 logger.info("seedance: cache hit %s -> %s", fingerprint[:12], cached.name)
-                return GenerationResult(cached, entry.url, entry.prediction_id, True)
+                return _result(job, cached, entry, from_cache=True, new_charge=False)
         try:
             async with client_factory(settings) as client:
-                return await _run(
-                    client, request, inputs, entry, fingerprint, cache, host, settings
-                )
+                return await _run(client, job, entry, fingerprint, cache, host, settings)
         except (NodeInputError, GenerationError):
             raise
         except SeedanceError as exc:
             raise GenerationError(_explain(exc, settings)) from None
 
 
+def _result(
+    job: NodeJob, path: Path, entry: CacheEntry, *, from_cache: bool, new_charge: bool
+) -> GenerationResult:
+    return GenerationResult(
+        video_path=path,
+        url=entry.url or "",
+        prediction_id=entry.prediction_id or "",
+        from_cache=from_cache,
+        model=job.request.model,
+        seconds=job.billed_seconds,
+        cost_usd=entry.cost_usd,
+        cost_source=entry.cost_source,
+        currency=entry.currency,
+        new_charge=new_charge,
+    )
+
+
 async def _run(
     client: AsyncSeedanceClient,
-    request: ImageToVideoRequest,
-    inputs: GenerationInputs,
+    job: NodeJob,
     entry: CacheEntry | None,
     fingerprint: str,
     cache: ResultCache,
@@ -186,25 +128,34 @@ async def _run(
     settings: NodeSettings,
 ) -> GenerationResult:
     started = time.monotonic()
+    new_charge = False
     if entry is not None and entry.prediction_id:
         prediction_id = entry.prediction_id
         logger.info("seedance: re-attaching to prediction %s (no new submit)", prediction_id)
         host.show_progress(f"Re-attaching to prediction {prediction_id} (no new charge)", 0.0)
     else:
-        prediction_id = await paid_prediction_id(
-            client, request, entry, fingerprint, cache, host, settings
+        prediction_id, new_charge = await paid_prediction_id(
+            client, job.request, entry, fingerprint, cache, host, settings
         )
+    recorded = cache.get(fingerprint)
+    price = price_line(recorded) if recorded is not None else "Price: unknown"
+    session = ledger_for(settings.base_url).summary(settings.max_cost_usd)
 
     status = {"value": "submitted"}
-    estimate = ESTIMATE_BASE_SECONDS + ESTIMATE_PER_VIDEO_SECOND * inputs.duration
+    estimate = ESTIMATE_BASE_SECONDS + ESTIMATE_PER_VIDEO_SECOND * job.billed_seconds
 
     def on_update(prediction: Prediction) -> None:
         status["value"] = prediction.status.value
 
+    def text() -> str:
+        elapsed = int(time.monotonic() - started)
+        return (
+            f"Status: {status['value']}\nElapsed: {elapsed}s\nPrediction: {prediction_id}"
+            f"\n{price}\n{session}"
+        )
+
     def describe() -> tuple[str, float]:
-        elapsed = time.monotonic() - started
-        text = f"Status: {status['value']}\nElapsed: {int(elapsed)}s\nPrediction: {prediction_id}"
-        return text, min(0.95, elapsed / estimate)
+        return text(), min(0.95, (time.monotonic() - started) / estimate)
 
     try:
         final = await sliced(
@@ -229,17 +180,20 @@ async def _run(
     destination.parent.mkdir(parents=True, exist_ok=True)
     status["value"] = "downloading"
     path = await sliced(client.download(url, destination), host, describe, prediction_id)
-    cache.put(
-        CacheEntry(
-            fingerprint=fingerprint,
-            prediction_id=prediction_id,
-            video_file=Path(path).name,
-            url=url,
-        )
+    done = CacheEntry(
+        fingerprint=fingerprint,
+        prediction_id=prediction_id,
+        video_file=Path(path).name,
+        url=url,
+        intent=recorded.intent if recorded else None,
+        cost_usd=recorded.cost_usd if recorded else None,
+        cost_source=recorded.cost_source if recorded else None,
+        currency=recorded.currency if recorded else None,
     )
-    elapsed = int(time.monotonic() - started)
-    host.show_progress(f"Status: completed\nElapsed: {elapsed}s\nPrediction: {prediction_id}", 1.0)
-    return GenerationResult(Path(path), url, prediction_id, False)
+    cache.put(done)
+    status["value"] = "completed"
+    host.show_progress(text(), 1.0)
+    return _result(job, Path(path), done, from_cache=False, new_charge=new_charge)
 
 
 def _explain(exc: SeedanceError, settings: NodeSettings) -> str:
@@ -263,9 +217,14 @@ def _explain(exc: SeedanceError, settings: NodeSettings) -> str:
             "window. It was NOT resubmitted; check your WaveSpeed dashboard before running "
             'again (or set "resubmit_after_settle": true in wavespeed.json to accept the risk).'
         )
+    if isinstance(exc, InsufficientBalanceError):
+        return (
+            f"WaveSpeed refused the run for lack of funds ({detail}). Nothing was created. "
+            "Top up the WaveSpeed account and queue again."
+        )
     if isinstance(exc, GenerationFailedError):
         return (
-            f"WaveSpeed reports the generation failed: {detail}. Change the prompt or image "
+            f"WaveSpeed reports the generation failed: {detail}. Change the prompt or media "
             "(and seed) and run again."
         )
     if isinstance(exc, GenerationTimeoutError):
@@ -298,10 +257,10 @@ async def _as_coroutine(awaitable: Awaitable[T]) -> T:
 
 __all__ = [
     "GenerationError",
-    "GenerationInputs",
     "GenerationResult",
     "HostHooks",
     "NodeInputError",
+    "NodeJob",
     "generate_video",
     "run_blocking",
 ]

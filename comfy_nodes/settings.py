@@ -7,6 +7,9 @@ which is how keys of third-party API nodes leak. It is read, at run time only, f
 1. the environment variable ``WAVESPEED_API_KEY``, else
 2. ``<ComfyUI user directory>/wavespeed.json`` holding ``{"api_key": "..."}``.
 
+The same file may hold ``"max_cost_usd"``: the session cap (see ``budget.py``), read at
+every run so an edit takes effect on the next queue without a restart.
+
 The file sits at the *root* of the user directory on purpose: ComfyUI serves
 ``user/<user-id>/...`` (e.g. ``user/default/``) to any browser through its ``/userdata``
 API, while the root is not served.
@@ -54,13 +57,18 @@ class NodeSettings:
     settle_window: float = DEFAULT_SETTLE_WINDOW
     #: After an empty window, submit again instead of failing (the user accepts the risk).
     resubmit_after_settle: bool = False
+    #: What this ComfyUI session may submit in all, in USD (None: no cap).
+    max_cost_usd: float | None = None
+    #: The wavespeed.json the settings were read from (named in the cap's message).
+    config_path: Path | None = None
 
     def __repr__(self) -> str:  # the key never shows up, even in a debugger or a log line
         return (
             f"NodeSettings(api_key='***', base_url={self.base_url!r}, cache_dir={self.cache_dir!r},"
             f" poll_interval={self.poll_interval}, timeout={self.timeout},"
             f" settle_window={self.settle_window},"
-            f" resubmit_after_settle={self.resubmit_after_settle})"
+            f" resubmit_after_settle={self.resubmit_after_settle},"
+            f" max_cost_usd={self.max_cost_usd})"
         )
 
 
@@ -153,10 +161,28 @@ def default_cache_dir() -> Path:
     return Path(tempfile.gettempdir()) / "seedance-comfy"
 
 
+class InvalidSettingError(ValueError):
+    """A value in wavespeed.json the node cannot use; raised before anything is paid."""
+
+
+def _cap(value: object, path: Path | None) -> float | None:
+    """``max_cost_usd``: a number of USD, at least 0; absent or null means no cap."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+        raise InvalidSettingError(
+            f"max_cost_usd: expected a number of USD (0 or more) or null in {path}, got "
+            f"{value!r}. Nothing was submitted."
+        )
+    return float(value)
+
+
 def load_settings(user_dir: Path | None = None) -> NodeSettings:
-    """Resolve key, URL, folders and timings; raises :class:`MissingApiKeyError` first."""
+    """Resolve key, URL, folders, timings and the cap; raises :class:`MissingApiKeyError`
+    first."""
     api_key = resolve_api_key(user_dir)
-    config = _read_config(config_file_path(user_dir))
+    path = config_file_path(user_dir)
+    config = _read_config(path)
     base_url = os.environ.get(BASE_URL_ENV, "").strip() or config.get("base_url")
     return NodeSettings(
         api_key=api_key,
@@ -166,4 +192,6 @@ def load_settings(user_dir: Path | None = None) -> NodeSettings:
         timeout=_float_env(TIMEOUT_ENV, DEFAULT_TIMEOUT, 1.0),
         settle_window=_float_env(SETTLE_WINDOW_ENV, DEFAULT_SETTLE_WINDOW, 0.0),
         resubmit_after_settle=config.get("resubmit_after_settle") is True,
+        max_cost_usd=_cap(config.get("max_cost_usd"), path),
+        config_path=path,
     )

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import NoReturn
 
 import pytest
 import torch
 
+from comfy_nodes import budget, settings
 from seedance_simulator import Simulator
+from tests.support.comfy import load_fake_comfy_latest
 
 #: A recognisable key: tests search every output, file and log for it.
 SENTINEL_KEY = "sk-SENTINEL-comfy-2b9e4d"
@@ -32,7 +36,28 @@ def node_env(simulator: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPat
     simulator.set_generation_time(0.4)
     simulator.set_faults(failed_generation=0.0)
     simulator.reset_stats()
+    budget._LEDGERS.clear()  # each test is a new ComfyUI session
     return cache
+
+
+@pytest.fixture
+def user_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Path]:
+    """Write ``<ComfyUI user dir>/wavespeed.json`` as a user would; returns its path."""
+    user = tmp_path / "user"
+    user.mkdir()
+    monkeypatch.setattr(settings, "comfy_user_directory", lambda: user)
+
+    def write(**values: object) -> Path:
+        path = user / "wavespeed.json"
+        path.write_text(json.dumps(values))
+        return path
+
+    return write
+
+
+@pytest.fixture(scope="module")
+def fake_latest() -> ModuleType:
+    return load_fake_comfy_latest("fake_comfy_api_latest_modes")
 
 
 @pytest.fixture

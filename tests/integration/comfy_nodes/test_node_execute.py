@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from pathlib import Path
@@ -10,8 +11,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from comfy_nodes.nodes import SeedanceImageToVideoV1, make_v3_classes
-from comfy_nodes.runner import GenerationError, GenerationInputs, NodeInputError, generate_video
+from comfy_nodes.nodes import SeedanceImageToVideoV1, build_job, make_v3_classes
+from comfy_nodes.runner import GenerationError, NodeInputError, NodeJob, generate_video
 from comfy_nodes.settings import MissingApiKeyError, load_settings
 from seedance_simulator import Simulator
 from tests.support.comfy import load_fake_comfy_latest, node_values
@@ -31,6 +32,10 @@ def _kwargs(image: torch.Tensor, **overrides: object) -> dict[str, object]:
     return node_values(image, "a slow dolly-in on a gradient", 1, **overrides)
 
 
+def _job(scratch: Path, image: torch.Tensor, **overrides: object) -> NodeJob:
+    return build_job("SeedanceImageToVideo", scratch, **_kwargs(image, **overrides))
+
+
 def _files_containing(folder: Path, needle: bytes) -> list[Path]:
     files = [f for f in folder.rglob("*") if f.is_file()]
     assert files, "expected the video and the cache index on disk"
@@ -41,12 +46,21 @@ async def test_execute_returns_a_video_file_and_its_url(
     v3_node: type, node_env: Path, simulator: Simulator, start_image: torch.Tensor
 ) -> None:
     output = await v3_node.execute(**_kwargs(start_image))
-    video, url = output.args
+    video, url, info = output.args
     path = Path(video.get_stream_source())
     assert path.parent == node_env and path.suffix == ".mp4"
     assert count_frames(path) > 0
     assert url.startswith(simulator.base_url)
     assert simulator.stats()["submissions"] == 1
+    details = json.loads(info)
+    assert details["video_url"] == url and details["seconds"] == 4.0
+    assert details["model"] == "bytedance/seedance-2.0-mini/image-to-video"
+    assert (details["price_source"], details["currency"], details["new_charge"]) == (
+        "api",
+        "USD",
+        True,
+    )
+    assert details["price_usd"] == pytest.approx(0.12 * 0.465 * 4, abs=1e-4)
 
 
 async def test_same_inputs_and_seed_never_pay_twice_even_after_a_restart(
@@ -60,6 +74,9 @@ async def test_same_inputs_and_seed_never_pay_twice_even_after_a_restart(
     assert second.args[0].get_stream_source() == first.args[0].get_stream_source()
     assert second.args[1] == first.args[1]
     assert simulator.stats()["submissions"] == 1
+    reused = json.loads(second.args[2])  # the price it cost then, and no new charge now
+    assert reused["new_charge"] is False
+    assert reused["price_usd"] == json.loads(first.args[2])["price_usd"]
 
     third = await v3_node.execute(**_kwargs(start_image, seed=8))  # new seed: a new run
     assert third.args[1] != first.args[1]
@@ -73,9 +90,7 @@ async def test_interrupt_stops_waiting_at_once_and_a_rerun_reattaches_without_pa
     node_env: Path, simulator: Simulator, start_image: torch.Tensor
 ) -> None:
     simulator.set_generation_time(4.0)
-    from comfy_nodes.nodes import build_inputs
-
-    inputs = build_inputs(**_kwargs(start_image, seed=99))
+    inputs = _job(node_env.parent, start_image, seed=99)
     settings = load_settings()
     host = RecordingHost(interrupt_after=2)  # after the submit and one status refresh
     started = time.monotonic()
@@ -124,10 +139,8 @@ async def test_unreachable_service_is_reported_and_nothing_is_paid(
 async def test_failed_generation_is_reported_and_a_rerun_may_try_again(
     node_env: Path, simulator: Simulator, start_image: torch.Tensor
 ) -> None:
-    from comfy_nodes.nodes import build_inputs
-
     simulator.set_faults(failed_generation=1.0)
-    inputs = build_inputs(**_kwargs(start_image, seed=5))
+    inputs = _job(node_env.parent, start_image, seed=5)
     settings = load_settings()
     with pytest.raises(GenerationError, match="failed"):
         await generate_video(inputs, settings, RecordingHost())
@@ -143,15 +156,14 @@ async def test_the_key_appears_in_nothing_the_node_returns_writes_or_logs(
     start_image: torch.Tensor,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    from comfy_nodes.nodes import build_inputs
-
     with caplog.at_level(logging.DEBUG):
         output = await v3_node.execute(**_kwargs(start_image, seed=3))
         host = RecordingHost()
         result = await generate_video(
-            build_inputs(**_kwargs(start_image, seed=3)), load_settings(), host
+            _job(node_env.parent, start_image, seed=3), load_settings(), host
         )
-    video, url = output.args
+    video, url, info = output.args
+    assert SENTINEL_KEY not in info
     assert SENTINEL_KEY not in url and SENTINEL_KEY not in repr(result)
     assert SENTINEL_KEY not in str(video.get_stream_source())
     assert host.texts and not [t for t in host.texts if SENTINEL_KEY in t]
@@ -174,9 +186,7 @@ def test_v1_fallback_returns_frames_audio_fps_and_url(
 async def test_two_identical_runs_at_once_share_one_payment(
     node_env: Path, simulator: Simulator, start_image: torch.Tensor
 ) -> None:
-    from comfy_nodes.nodes import build_inputs
-
-    inputs: GenerationInputs = build_inputs(**_kwargs(start_image, seed=21))
+    inputs = _job(node_env.parent, start_image, seed=21)
     settings = load_settings()
     a, b = await asyncio.gather(
         generate_video(inputs, settings, RecordingHost()),

@@ -1,4 +1,4 @@
-"""The node pays once when ComfyUI dies inside a submit or a submit's answer is lost (issue 17).
+"""The nodes pay once when ComfyUI dies inside a submit or a submit's answer is lost (issue 17).
 
 A "crash" here is :class:`Died` (a ``BaseException``, so no handler catches it) raised by a
 client at a chosen point; the next run starts with empty memory (``runner._CACHES``
@@ -17,7 +17,7 @@ import pytest
 import torch
 
 from comfy_nodes import runner
-from comfy_nodes.nodes import build_inputs
+from comfy_nodes.nodes import build_job
 from comfy_nodes.pay_once import CONFIRMING
 from comfy_nodes.result_cache import ResultCache
 from comfy_nodes.runner import GenerationError, generate_video
@@ -62,7 +62,25 @@ def windows(simulator: Simulator, node_env: Path) -> Iterator[Simulator]:
 
 
 def _inputs(image: torch.Tensor, seed: int) -> Any:
-    return build_inputs(**node_values(image, f"pay once, seed {seed}", seed))
+    values = node_values(image, f"pay once, seed {seed}", seed)
+    return build_job("SeedanceImageToVideo", Path("/nonexistent"), **values)
+
+
+def _t2v(image: torch.Tensor, seed: int) -> Any:
+    """A text-to-video job with a reference image: the shared runner for a new node."""
+    return build_job(
+        "SeedanceTextToVideo",
+        Path("/nonexistent"),
+        prompt=f"@Image1 on a pier, pay once, seed {seed}",
+        model="bytedance/seedance-2.0-fast/text-to-video",
+        resolution="480p",
+        aspect_ratio="16:9",
+        duration=4,
+        generate_audio=False,
+        enable_web_search=False,
+        seed=seed,
+        reference_image_1=image,
+    )
 
 
 async def test_a_run_that_died_after_the_answer_is_confirmed_and_adopted_after_restart(
@@ -139,3 +157,31 @@ async def test_after_an_empty_window_the_node_fails_unless_the_user_opted_in(
     with pytest.raises(GenerationError):
         await generate_video(inputs, settings, RecordingHost())
     assert windows.stats()["submissions"] == 2
+
+
+@pytest.mark.parametrize("crash_at", ["before_post", "after_answer"])
+async def test_text_to_video_pays_once_across_a_crash_like_image_to_video(
+    windows: Simulator,
+    node_env: Path,
+    start_image: torch.Tensor,
+    monkeypatch: pytest.MonkeyPatch,
+    crash_at: str,
+) -> None:
+    windows.set_timing(history_lag=0.5)
+    monkeypatch.setenv("SEEDANCE_SETTLE_WINDOW", "2" if crash_at == "before_post" else "15")
+    job, settings = _t2v(start_image, 310 + len(crash_at)), load_settings()
+    with pytest.raises(Died):
+        await generate_video(job, settings, RecordingHost(), client_factory=dying_client(crash_at))
+    entry = ResultCache(node_env).get(job.fingerprint(settings.base_url))
+    assert entry is not None and entry.intent and entry.cost_usd is not None  # priced first
+    paid_before = windows.stats()["submissions"]
+    assert paid_before == (0 if crash_at == "before_post" else 1)
+
+    runner._CACHES.clear()
+    host = RecordingHost()
+    result = await generate_video(job, settings, host)
+    assert count_frames(result.video_path) > 0
+    assert any(text.startswith(CONFIRMING) for text in host.texts)
+    assert windows.stats()["submissions"] == 1
+    assert result.new_charge is (crash_at == "before_post")
+    assert result.cost_usd == entry.cost_usd and result.cost_source == "api"

@@ -1,7 +1,7 @@
-"""The shipped workflows match the node's declared interface.
+"""The shipped workflows match the nodes' declared interfaces.
 
-The UI-format template (what ComfyUI's template browser opens) must link sockets of the
-right types and carry one widget value per widget, in schema order; the API-format graph
+The UI-format templates (what ComfyUI's template browser opens) must link sockets of the
+right types and carry one widget value per widget, in schema order; the API-format graphs
 used by the e2e script must use only declared inputs and allowed values.
 """
 
@@ -9,44 +9,61 @@ from __future__ import annotations
 
 import json
 from types import ModuleType
+from typing import Any
 
-from comfy_nodes.nodes import NODE_ID, make_v3_classes
+import pytest
+
+from comfy_nodes.nodes import make_v3_nodes
 from tests.support.paths import REPO_ROOT
 
 TEMPLATES = sorted((REPO_ROOT / "comfy_nodes" / "example_workflows").glob("*.json"))
-API_GRAPH = REPO_ROOT / "scripts" / "comfyui_support" / "seedance_i2v_api.json"
-SOCKET_TYPES = {"IMAGE"}  # link-only inputs; every other input is a widget
+API_GRAPHS = sorted((REPO_ROOT / "scripts" / "comfyui_support").glob("seedance_*_api.json"))
+SOCKET_TYPES = {"IMAGE", "VIDEO", "AUDIO"}  # link-only inputs; every other input is a widget
+NODE_IDS = {
+    "SeedanceTextToVideo",
+    "SeedanceImageToVideo",
+    "SeedanceVideoExtend",
+    "SeedanceVideoEdit",
+}
 
 
-def _schema(fake_latest: ModuleType):  # type: ignore[no-untyped-def]
-    node, _ = make_v3_classes(fake_latest)
-    return node.define_schema()
+def _schemas(fake_latest: ModuleType) -> dict[str, Any]:
+    return {k: n.define_schema() for k, n in make_v3_nodes(fake_latest).items()}
 
 
-def _widgets(schema) -> list:  # type: ignore[no-untyped-def]
-    return [i for i in schema.inputs if i.io_type not in SOCKET_TYPES]
-
-
-def test_a_template_exists_and_wires_loadimage_to_seedance_to_savevideo(
-    fake_latest: ModuleType,
-) -> None:
-    assert TEMPLATES, "comfy_nodes/example_workflows/ holds no workflow"
+def test_every_node_has_a_template_and_each_ends_in_savevideo() -> None:
+    used = set()
     for path in TEMPLATES:
         workflow = json.loads(path.read_text())
-        nodes = {n["id"]: n for n in workflow["nodes"]}
-        assert [n["type"] for n in workflow["nodes"]] == ["LoadImage", NODE_ID, "SaveVideo"]
-        for link_id, src, src_slot, dst, dst_slot, kind in workflow["links"]:
-            assert nodes[src]["outputs"][src_slot]["type"] == kind
-            assert link_id in nodes[src]["outputs"][src_slot]["links"]
-            assert nodes[dst]["inputs"][dst_slot]["type"] == kind
-            assert nodes[dst]["inputs"][dst_slot]["link"] == link_id
+        types = [n["type"] for n in workflow["nodes"]]
+        assert types[-1] == "SaveVideo", path.name
+        used |= set(types) & NODE_IDS
+    assert used == NODE_IDS
 
 
-def test_template_widget_values_follow_the_schema(fake_latest: ModuleType) -> None:
-    schema = _schema(fake_latest)
-    widgets = _widgets(schema)
-    for path in TEMPLATES:
-        node = next(n for n in json.loads(path.read_text())["nodes"] if n["type"] == NODE_ID)
+@pytest.mark.parametrize("path", TEMPLATES, ids=[p.name for p in TEMPLATES])
+def test_template_links_join_sockets_of_the_same_type(path: Any) -> None:
+    workflow = json.loads(path.read_text())
+    nodes = {n["id"]: n for n in workflow["nodes"]}
+    for link_id, src, src_slot, dst, dst_slot, kind in workflow["links"]:
+        assert nodes[src]["outputs"][src_slot]["type"] == kind
+        assert link_id in nodes[src]["outputs"][src_slot]["links"]
+        assert nodes[dst]["inputs"][dst_slot]["type"] == kind
+        assert nodes[dst]["inputs"][dst_slot]["link"] == link_id
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=[p.name for p in TEMPLATES])
+def test_template_sockets_and_widget_values_follow_the_schema(
+    fake_latest: ModuleType, path: Any
+) -> None:
+    schemas = _schemas(fake_latest)
+    for node in json.loads(path.read_text())["nodes"]:
+        if node["type"] not in NODE_IDS:
+            continue
+        schema = schemas[node["type"]]
+        sockets = [i for i in schema.inputs if i.io_type in SOCKET_TYPES]
+        assert [i["name"] for i in node["inputs"]] == [i.id for i in sockets]
+        widgets = [i for i in schema.inputs if i.io_type not in SOCKET_TYPES]
         values = node["widgets_values"]
         assert len(values) == len(widgets) + 1  # + the seed's control_after_generate mode
         for widget, value in zip(widgets, values, strict=False):
@@ -56,20 +73,26 @@ def test_template_widget_values_follow_the_schema(fake_latest: ModuleType) -> No
                 assert widget.options["min"] <= value <= widget.options["max"], widget.id
         assert values[-1] == "fixed"
         assert not any("key" in str(v).lower() for v in values)
+        assert [o["type"] for o in node["outputs"]] == [o.io_type for o in schema.outputs]
 
 
-def test_api_graph_for_the_e2e_uses_only_declared_inputs(fake_latest: ModuleType) -> None:
-    schema = _schema(fake_latest)
-    declared = {i.id: i for i in schema.inputs}
-    graph = json.loads(API_GRAPH.read_text())
-    node = next(n for n in graph.values() if n["class_type"] == NODE_ID)
-    assert set(node["inputs"]) <= set(declared)
-    required = {i for i, spec in declared.items() if not spec.options.get("optional")}
-    assert required <= set(node["inputs"])
-    for name, value in node["inputs"].items():
-        options = declared[name].options.get("options")
-        if options is not None:
-            assert value in options, (name, value)
+@pytest.mark.parametrize("path", API_GRAPHS, ids=[p.name for p in API_GRAPHS])
+def test_api_graphs_for_the_e2e_use_only_declared_inputs(
+    fake_latest: ModuleType, path: Any
+) -> None:
+    schemas = _schemas(fake_latest)
+    graph = json.loads(path.read_text())
+    seedance = [n for n in graph.values() if n["class_type"] in NODE_IDS]
+    assert seedance
+    for node in seedance:
+        declared = {i.id: i for i in schemas[node["class_type"]].inputs}
+        assert set(node["inputs"]) <= set(declared)
+        required = {i for i, spec in declared.items() if not spec.options.get("optional")}
+        assert required <= set(node["inputs"])
+        for name, value in node["inputs"].items():
+            options = declared[name].options.get("options")
+            if options is not None:
+                assert value in options, (name, value)
 
 
 def test_templates_are_packaged_with_comfy_nodes() -> None:

@@ -1,31 +1,47 @@
-"""V3 and V1 declare the same inputs because both are generated from ``INPUTS``."""
+"""V3 and V1 declare the same inputs because both are generated from one table per node."""
 
 from __future__ import annotations
 
 from types import ModuleType
 
-from comfy_nodes.nodes import INPUTS, SeedanceImageToVideoV1, make_v3_classes
+import pytest
+
+from comfy_nodes.node_kinds import KINDS, NodeKind
+from comfy_nodes.nodes import V1_CLASSES, make_v3_nodes
 
 
-def test_v3_and_v1_agree_on_every_input(fake_latest: ModuleType) -> None:
-    node, _ = make_v3_classes(fake_latest)
+@pytest.mark.parametrize("kind", KINDS, ids=[k.node_id for k in KINDS])
+def test_v3_and_v1_agree_on_every_input(fake_latest: ModuleType, kind: NodeKind) -> None:
+    node = make_v3_nodes(fake_latest)[kind.node_id]
     v3 = {i.id: i.options for i in node.define_schema().inputs}
-    spec = SeedanceImageToVideoV1.INPUT_TYPES()
+    spec = V1_CLASSES[kind.node_id].INPUT_TYPES()
     v1 = {**spec["required"], **spec["optional"]}
-    assert list(v3) == list(v1) == [s.name for s in INPUTS]
-    assert list(spec["optional"]) == [s.name for s in INPUTS if s.optional]
-    for name, (kind, options) in v1.items():
+    assert list(v3) == list(v1) == [s.name for s in kind.inputs]
+    assert list(spec["optional"]) == [s.name for s in kind.inputs if s.optional]
+    for name, (socket, options) in v1.items():
         assert options["tooltip"] == v3[name]["tooltip"], name
         for key in ("default", "min", "max", "step", "multiline"):
             assert options.get(key) == v3[name].get(key), (name, key)
-        if isinstance(kind, list):
-            assert kind == v3[name]["options"], name
+        if isinstance(socket, list):
+            assert socket == v3[name]["options"], name
         if "display" in options:
             assert options["display"] == str(v3[name]["display_mode"]), name
 
 
 def test_the_seed_control_differs_only_in_how_each_api_names_it(fake_latest: ModuleType) -> None:
-    node, _ = make_v3_classes(fake_latest)
-    seed = next(i for i in node.define_schema().inputs if i.id == "seed")
-    assert seed.options["control_after_generate"] == "fixed"
-    assert SeedanceImageToVideoV1.INPUT_TYPES()["required"]["seed"][1]["control_after_generate"]
+    for node_id, node in make_v3_nodes(fake_latest).items():
+        seed = next(i for i in node.define_schema().inputs if i.id == "seed")
+        assert seed.options["control_after_generate"] == "fixed"
+        assert V1_CLASSES[node_id].INPUT_TYPES()["required"]["seed"][1]["control_after_generate"]
+
+
+def test_defaults_are_the_cores_request_defaults() -> None:
+    from dataclasses import fields
+
+    from shared_client import TextToVideoRequest
+
+    defaults = {f.name: f.default for f in fields(TextToVideoRequest)}
+    t2v = {s.name: s.default for s in KINDS[0].inputs if s.is_widget}
+    for name in ("aspect_ratio", "resolution", "duration", "generate_audio", "enable_web_search"):
+        assert t2v[name] == defaults[name], name
+    assert t2v["model"] == defaults["model"]

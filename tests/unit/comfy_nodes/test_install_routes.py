@@ -106,17 +106,27 @@ def test_pip_install_plus_one_line_loader_file(tmp_path: Path) -> None:
         _assert_exactly_one_entry_point(result, with_comfy_api)
 
 
+NODE_IDS = [
+    "SeedanceTextToVideo",
+    "SeedanceImageToVideo",
+    "SeedanceVideoExtend",
+    "SeedanceVideoEdit",
+]
+
+
 def _assert_exactly_one_entry_point(result: dict, v3: bool) -> None:
-    assert result["nodes"] == ["SeedanceImageToVideo"]
+    assert sorted(result["nodes"]) == sorted(NODE_IDS)
     if v3:  # ComfyUI would load a package exporting both as V1: it must export one
         assert result == {
             "has_mappings": False,
             "has_entrypoint": True,
             "kind": "v3",
-            "nodes": ["SeedanceImageToVideo"],
+            "nodes": NODE_IDS,
         }
     else:
         assert result["kind"] == "v1" and not result["has_entrypoint"]
-        assert result["display"] == {
-            "SeedanceImageToVideo": "Seedance 2.0 Image to Video (WaveSpeed)"
-        }
+        assert result["display"]["SeedanceImageToVideo"] == (
+            "Seedance 2.0 Image to Video (WaveSpeed)"
+        )
+        assert result["display"]["SeedanceTextToVideo"] == "Seedance 2.0 Text to Video (WaveSpeed)"
+        assert sorted(result["display"]) == sorted(NODE_IDS)

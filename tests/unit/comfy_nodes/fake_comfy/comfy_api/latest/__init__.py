@@ -2,9 +2,10 @@
 
 It keeps only what the node package touches: ``IO`` with the input/output types, the
 ``Schema`` record, ``ComfyNode``, ``NodeOutput``, ``Hidden``, ``NumberDisplay``,
-``ControlAfterGenerate``,
-``ComfyExtension`` and ``InputImpl.VideoFromFile``. Each records its arguments so tests
-can check the declared schema; nothing here imitates behaviour the tests then assert.
+``ControlAfterGenerate``, ``PriceBadge`` / ``PriceBadgeDepends`` (as in ComfyUI 0.33's
+``_io.py``), ``ComfyExtension`` and ``InputImpl.VideoFromFile``. Each records its arguments
+so tests can check the declared schema; nothing here imitates behaviour the tests then
+assert.
 """
 
 from __future__ import annotations
@@ -55,6 +56,20 @@ class Hidden(StrEnum):
 
 
 @dataclass
+class PriceBadgeDepends:
+    widgets: list[str] = field(default_factory=list)
+    inputs: list[str] = field(default_factory=list)
+    input_groups: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PriceBadge:
+    expr: str
+    depends_on: PriceBadgeDepends = field(default_factory=PriceBadgeDepends)
+    engine: str = "jsonata"
+
+
+@dataclass
 class Schema:
     node_id: str
     display_name: str | None = None
@@ -65,6 +80,7 @@ class Schema:
     outputs: list[Any] = field(default_factory=list)
     hidden: list[Hidden] = field(default_factory=list)
     is_api_node: bool = False
+    price_badge: PriceBadge | None = None
     not_idempotent: bool = False
 
 
@@ -94,11 +110,17 @@ class ComfyExtension:
 
 
 class VideoFromFile:
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: Any, *, start_time: float = 0, duration: float = 0) -> None:
         self.file = file
+        self.start_time, self.duration = start_time, duration
 
-    def get_stream_source(self) -> str:
+    def get_stream_source(self) -> Any:
+        if hasattr(self.file, "seek"):
+            self.file.seek(0)
         return self.file
+
+    def get_active_trim_window(self) -> tuple[float, float]:
+        return float(self.start_time), float(self.duration)
 
 
 IO = SimpleNamespace(
@@ -114,5 +136,8 @@ IO = SimpleNamespace(
     Int=_socket("INT"),
     Boolean=_socket("BOOLEAN"),
     Video=_socket("VIDEO"),
+    Audio=_socket("AUDIO"),
+    PriceBadge=PriceBadge,
+    PriceBadgeDepends=PriceBadgeDepends,
 )
 InputImpl = SimpleNamespace(VideoFromFile=VideoFromFile)
