@@ -26,6 +26,7 @@ BENCHMARKS: tuple[tuple[str, str, float], ...] = (
     # (script name, issue number, time limit in seconds)
     ("bench_simulator", "5", 180),
     ("bench_comfy_node", "6", 180),
+    ("bench_story", "16", 900),
     ("bench_download", "4", 300),
     ("bench_sdk_vs_client", "2", 420),
     ("bench_worker_slot", "3", 420),
