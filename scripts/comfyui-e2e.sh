@@ -13,7 +13,10 @@
 #    (custom_nodes/seedance-workflows -> repo root) given via --extra-model-paths-config;
 #    the project is NOT pip-installed in that venv, so the clone route is what is tested.
 # 3. starts the simulator (key = a sentinel) and `main.py --cpu`, runs
-#    scripts/comfyui_support/comfyui_e2e_check.py, then stops both (by PID).
+#    scripts/comfyui_support/comfyui_e2e_check.py (image-to-video, interrupt, restart) and
+#    comfyui_modes_check.py (price badges in /object_info, text-to-video with image, video
+#    and audio references then extend, extend of a loaded video, the max_cost_usd cap),
+#    then stops both (by PID).
 # 4. pay once across a crash (scripts/comfyui_support/comfyui_crash_check.py): SIGKILLs
 #    ComfyUI's python while its submit's answer is held open by the simulator
 #    ($CRASH_SUBMIT_HOLD s, history lag $CRASH_HISTORY_LAG s), and once right after the
@@ -72,13 +75,38 @@ fi
 mkdir -p "$WORK/custom_nodes" "$WORK/input" "$WORK/output" "$WORK/user" "$WORK/temp"
 ln -s "$REPO" "$WORK/custom_nodes/seedance-workflows"
 printf 'seedance_e2e:\n  custom_nodes: %s\n' "$WORK/custom_nodes" > "$WORK/extra.yaml"
-"$PROJECT_PY" - "$WORK/input/seedance_e2e_start.png" <<'PY'
-import sys
+"$PROJECT_PY" - "$WORK/input" <<'PY'
+import sys, wave
+from fractions import Fraction
+from pathlib import Path
+import av
 import numpy as np
 from PIL import Image
+folder = Path(sys.argv[1])
 y, x = np.mgrid[0:360, 0:640]
 rgb = np.stack([x * 255 // 639, y * 255 // 359, (x + y) * 255 // 998], -1).astype("uint8")
-Image.fromarray(rgb).save(sys.argv[1])
+Image.fromarray(rgb).save(folder / "seedance_e2e_start.png")
+# A 3 s H.264 + AAC clip for LoadVideo (a reference video, and the video to extend).
+with av.open(str(folder / "seedance_e2e_ref.mp4"), "w") as out:
+    video = out.add_stream("libx264", rate=24)
+    video.width, video.height, video.pix_fmt = 320, 180, "yuv420p"
+    sound = out.add_stream("aac", rate=44100, layout="mono")
+    for i in range(72):
+        frame = np.roll(rgb[::2, ::2], i * 4, axis=1)
+        for packet in video.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")):
+            out.mux(packet)
+    for packet in video.encode():
+        out.mux(packet)
+    t = np.arange(3 * 44100, dtype=np.float32) / 44100
+    tone = av.AudioFrame.from_ndarray((0.3 * np.sin(2 * np.pi * 330 * t))[None, :].astype(np.float32), format="fltp", layout="mono")
+    tone.sample_rate, tone.time_base, tone.pts = 44100, Fraction(1, 44100), 0
+    for packet in list(sound.encode(tone)) + list(sound.encode()):
+        out.mux(packet)
+# A 2 s WAV for LoadAudio (a reference audio).
+t = np.arange(2 * 16000) / 16000
+pcm = (0.3 * np.sin(2 * np.pi * 440 * t) * 32767).astype("<i2")
+with wave.open(str(folder / "seedance_e2e_ref.wav"), "wb") as out:
+    out.setnchannels(1); out.setsampwidth(2); out.setframerate(16000); out.writeframes(pcm.tobytes())
 PY
 
 # --- 3. simulator + ComfyUI --------------------------------------------------------------
@@ -113,6 +141,12 @@ check() {
     --sentinel "$SENTINEL" --simulator-url "$SIM_URL" --pid "$COMFY_PID" "$@"
 }
 
+modes() {
+  "$PROJECT_PY" "$SUPPORT/comfyui_modes_check.py" --url "http://127.0.0.1:$PORT" \
+    --output-dir "$WORK/output" --input-dir "$WORK/input" --user-dir "$WORK/user" \
+    --sentinel "$SENTINEL" --simulator-url "$SIM_URL" --pid "$COMFY_PID"
+}
+
 crash() {
   "$PROJECT_PY" "$SUPPORT/comfyui_crash_check.py" --url "http://127.0.0.1:$PORT" \
     --graph "$SUPPORT/seedance_i2v_api.json" --output-dir "$WORK/output" \
@@ -134,6 +168,10 @@ status=0
 start_comfyui
 echo "== run 1: LoadImage -> SeedanceImageToVideo -> SaveVideo, then the same graph again"
 check || status=$?
+if [[ $status -eq 0 ]]; then
+  echo "== the family: price badges, text-to-video with references -> extend, extend a loaded video, max_cost_usd"
+  modes || status=$?
+fi
 if [[ $status -eq 0 ]]; then
   echo "== restarting ComfyUI: the same graph must be answered without a new paid submit"
   kill "$COMFY_PID"; wait "$COMFY_PID" 2>/dev/null || true
