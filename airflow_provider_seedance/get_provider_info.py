@@ -27,7 +27,11 @@ def get_provider_info() -> dict[str, Any]:
     return {
         "package-name": "seedance-workflows",
         "name": "Seedance (WaveSpeedAI)",
-        "description": "ByteDance Seedance 2.0 image-to-video generation served by WaveSpeedAI.",
+        "description": (
+            "ByteDance Seedance 2.0 video generation served by WaveSpeedAI: text-to-video "
+            "with references, image-to-video, video extend and video edit, with quotes "
+            "and budget caps."
+        ),
         "versions": [__version__],
         "integrations": [
             {
@@ -40,13 +44,28 @@ def get_provider_info() -> dict[str, Any]:
             {"integration-name": _INTEGRATION, "python-modules": [f"{_MODULE}.hooks.seedance"]}
         ],
         "operators": [
-            {"integration-name": _INTEGRATION, "python-modules": [f"{_MODULE}.operators.seedance"]}
+            {
+                "integration-name": _INTEGRATION,
+                "python-modules": [
+                    f"{_MODULE}.operators.seedance",
+                    f"{_MODULE}.operators.base",
+                    f"{_MODULE}.operators.modes",
+                    f"{_MODULE}.operators.quote",
+                    f"{_MODULE}.operators.approval",
+                ],
+            }
         ],
         "sensors": [
             {"integration-name": _INTEGRATION, "python-modules": [f"{_MODULE}.sensors.seedance"]}
         ],
         "triggers": [
-            {"integration-name": _INTEGRATION, "python-modules": [f"{_MODULE}.triggers.seedance"]}
+            {
+                "integration-name": _INTEGRATION,
+                "python-modules": [
+                    f"{_MODULE}.triggers.seedance",
+                    f"{_MODULE}.triggers.reconcile",
+                ],
+            }
         ],
         "extra-links": [f"{_MODULE}.links.seedance.SeedanceVideoLink"],
         "connection-types": [

@@ -26,6 +26,7 @@ from typing import Any
 
 from airflow.providers.common.compat.sdk import AirflowException, AirflowFailException
 
+from airflow_provider_seedance.operators.budget import operator_submitting
 from airflow_provider_seedance.reattach import (
     PredictionLedger,
     ledger_for,
@@ -39,22 +40,31 @@ from airflow_provider_seedance.triggers.reconcile import (
 )
 from shared_client import (
     ImageToVideoRequest,
+    InsufficientBalanceError,
     Prediction,
     SeedanceClient,
     SeedanceError,
     SubmissionUncertainError,
     SubmitIntent,
+    TextToVideoRequest,
+    VideoEditRequest,
+    VideoExtendRequest,
 )
 
 log = logging.getLogger(__name__)
+
+#: Any request of the family: the paying path is the same for every mode.
+GenerationRequest = ImageToVideoRequest | TextToVideoRequest | VideoExtendRequest | VideoEditRequest
 
 
 class PayOnceMixin:
     """Submit, recover and settle for an operator; see the module docstring for the rules.
 
     The operator provides ``settle_window``, ``resubmit_after_settle``, ``deferrable``,
-    ``reattach_on_retry``, ``wavespeed_conn_id``, ``hook``, ``build_request`` and
-    ``_follow(context, client, prediction, ledger, deadline)``.
+    ``reattach_on_retry``, ``wavespeed_conn_id``, ``hook``, ``build_request``,
+    ``_follow(context, client, prediction, ledger, deadline)``, and the money side of the
+    submit (:class:`~.operators.budget.BudgetMixin`): ``_gate`` before paying,
+    ``_record_cost`` after.
     """
 
     settle_window: float
@@ -84,7 +94,7 @@ class PayOnceMixin:
         self,
         context: Any,
         client: SeedanceClient,
-        request: ImageToVideoRequest,
+        request: GenerationRequest,
         ledger: PredictionLedger,
     ) -> Prediction:
         """The prediction this task pays for: one an earlier try created, or a new one."""
@@ -114,16 +124,24 @@ class PayOnceMixin:
         self,
         context: Any,
         client: SeedanceClient,
-        request: ImageToVideoRequest,
+        request: GenerationRequest,
         ledger: PredictionLedger,
     ) -> Prediction:
+        """Gate on the price, then pay: uploads, the intent, one POST, the id."""
+        quote = self._gate(context, client, request)  # type: ignore[attr-defined]
         try:
-            prediction = client.submit(
-                request,
-                owner=owner_of(context),
-                on_intent=lambda intent: self._record_intent(context, ledger, intent),
-                reconcile=False,  # settled below, with the siblings' claims in view
-            )
+            with operator_submitting():  # the task log shows the line below, not the client's
+                prediction = client.submit(
+                    request,
+                    owner=owner_of(context),
+                    on_intent=lambda intent: self._record_intent(context, ledger, intent),
+                    reconcile=False,  # settled below, with the siblings' claims in view
+                )
+        except InsufficientBalanceError as err:
+            # A definite refusal (HTTP 402): no task was created, so the intent is void,
+            # and a retry cannot pay either until somebody tops the account up.
+            ledger.clear()
+            raise AirflowFailException(f"{err} Nothing was submitted.") from err
         except SubmissionUncertainError as err:
             if err.intent is None:  # pragma: no cover - the flow always attaches it
                 raise AirflowFailException(str(err)) from err
@@ -134,7 +152,13 @@ class PayOnceMixin:
                 return found
             return self._after_empty_window(context, client, ledger, intent, "uncertain")
         self._store_prediction(context, ledger, prediction)
-        log.info("Submitted prediction %s (%s)", prediction.id, request.model)
+        log.info(
+            "Submitted prediction %s (%s), quoted %s",
+            prediction.id,
+            request.model,
+            quote.describe() if quote is not None else "no price available",
+        )
+        self._record_cost(context, quote, prediction)  # type: ignore[attr-defined]
         return prediction
 
     def _recover(

@@ -1,9 +1,11 @@
-"""Where images come from and where videos go: URLs, local paths, ``ObjectStoragePath``.
+"""Where media comes from and where videos go: URLs, local paths, ``ObjectStoragePath``, XCom.
 
 The client handles URLs, local files and bytes. Airflow users also keep media in object
 storage (``s3://``, ``gs://``, ...), which Airflow abstracts as ``ObjectStoragePath``:
-images there are read through its ``open()`` and handed over as bytes; videos are first
+media there is read through its ``open()`` and handed over as bytes; videos are first
 downloaded locally (atomic, streamed, by the client) and then streamed into the store.
+A media field may also receive an upstream Seedance task's result (its XCom), so an
+extend or an edit can follow a generation without the DAG author digging out a path.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -62,6 +65,72 @@ def resolve_image(value: Any) -> Any:
         with ObjectStoragePath(text).open("rb") as handle:
             return handle.read()
     return Path(text)
+
+
+#: What a media field accepts, for the message that refuses anything else.
+MEDIA_ALLOWED = (
+    "an http(s) URL, a local path, an ObjectStoragePath or its URI, or an upstream Seedance "
+    "task's result (a dict with video_paths / video_urls)"
+)
+
+
+def resolve_media(value: Any, field: str) -> Any:
+    """Turn any media field value into something the client accepts.
+
+    Beyond :func:`resolve_image`'s forms it takes an upstream Seedance task's result dict
+    (the operator's and the sensor's XCom): its first video that exists as a local file
+    (same machine: no download from WaveSpeed, and the copy the DAG kept), else its first
+    output URL (the API fetches it: nothing to upload), else its first object-storage
+    path. A one-item list (an XCom pulled as a list) stands for its item.
+    """
+    if isinstance(value, Mapping):
+        return resolve_image(_pick_from_result(value, field))
+    if isinstance(value, list | tuple) or _is_lazy_sequence(value):
+        items = list(value)
+        if len(items) != 1:
+            raise InvalidRequestError(
+                field, value, MEDIA_ALLOWED, reason=f"{len(items)} values for one media field:"
+            )
+        return resolve_media(items[0], field)
+    return resolve_image(value)
+
+
+def resolve_media_list(value: Any, field: str) -> Any:
+    """A reference list: each item as :func:`resolve_media` resolves it.
+
+    ``None`` is an empty list and one upstream result stands for a list of one; anything
+    else that is not a list is passed on for the request to refuse, naming the field.
+    """
+    if value is None:
+        return ()
+    if isinstance(value, Mapping):
+        return (resolve_media(value, f"{field}[0]"),)
+    if isinstance(value, str | bytes | bytearray) or not hasattr(value, "__iter__"):
+        return value
+    return tuple(resolve_media(item, f"{field}[{i}]") for i, item in enumerate(value))
+
+
+def _is_lazy_sequence(value: Any) -> bool:
+    """Airflow's lazy XCom sequences (a mapped upstream's results) are not lists."""
+    return type(value).__name__ in ("LazyXComSequence", "LazyXComSelectSequence")
+
+
+def _pick_from_result(result: Mapping[str, Any], field: str) -> Any:
+    paths = [str(p) for p in result.get("video_paths") or []]
+    for path in paths:
+        scheme = _scheme(path)
+        local = _file_uri_to_path(path) if scheme == "file" else Path(path)
+        if scheme in ("", "file") and local.is_file():
+            return local
+    urls = [str(u) for u in (result.get("video_urls") or result.get("outputs") or [])]
+    if urls:
+        return urls[0]
+    if paths:
+        return paths[0]
+    keys = ", ".join(sorted(str(k) for k in result)) or "none"
+    raise InvalidRequestError(
+        field, f"a dict with keys {keys}", MEDIA_ALLOWED, reason="a result without any video:"
+    )
 
 
 def _is_local(destination: Any) -> bool:

@@ -93,3 +93,29 @@ def make_conn(monkeypatch: pytest.MonkeyPatch) -> Any:
 def memory_store() -> str:
     """fsspec's in-memory filesystem as Airflow object storage (scheme ``memory``)."""
     return attach_memory_store()
+
+
+@pytest.fixture
+def clip(tmp_path: Path) -> Path:
+    """A real 2 s H.264 MP4 with sound (8 fps): the input of extend and edit."""
+    from tests.support.media import write_mp4
+
+    path = tmp_path / "clip.mp4"
+    write_mp4(path, frames=16, fps=8, with_audio=True)
+    return path
+
+
+@pytest.fixture
+def character(tmp_path: Path) -> Path:
+    """A character reference image on disk."""
+    return save_png(tmp_path / "character.png", (64, 96), (30, 160, 90))
+
+
+@pytest.fixture
+def voice(tmp_path: Path) -> Path:
+    """A 2 s WAV reference on disk."""
+    from tests.support.media import wav_bytes
+
+    path = tmp_path / "voice.wav"
+    path.write_bytes(wav_bytes(2.0))
+    return path

@@ -1,4 +1,5 @@
-"""The operator (``operators/seedance.py``): validation before paying, deferral, completion.
+"""The image-to-video operator on the shared base (``operators/base.py``): validation before
+paying, deferral, completion.
 
 Reattach on retry, results and events, and image/video storage have their own files
 (``test_reattach.py``, ``test_results.py``, ``test_storage.py``).
@@ -87,12 +88,21 @@ def test_templated_fields_render_from_context(product_image: Path) -> None:
         extra_params={"seed": "{{ params.seed }}"},
         params={"name": product_image.name, "seed": 7},
     )
+    # The first version's templated fields, plus (since every request field is
+    # templated) the numbers, choices, booleans, the model and the cap.
     assert set(op.template_fields) == {
         "prompt",
         "image",
         "last_image",
         "output_path",
         "extra_params",
+        "aspect_ratio",
+        "resolution",
+        "duration",
+        "generate_audio",
+        "enable_web_search",
+        "model",
+        "max_cost_usd",
     }
     op.render_template_fields(
         {"ds": "2026-01-02", "params": {"name": product_image.name, "seed": 7}}

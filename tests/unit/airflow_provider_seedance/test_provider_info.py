@@ -22,3 +22,18 @@ def test_provider_info_is_valid_and_registered() -> None:
     assert conn["hook-name"] == SeedanceHook.hook_name == "WaveSpeed (Seedance)"
     names = {ep.value for ep in entry_points(group="apache_airflow_provider")}
     assert "airflow_provider_seedance.get_provider_info:get_provider_info" in names
+
+
+def test_every_operator_and_trigger_module_is_registered() -> None:
+    info = get_provider_info()
+    (operators,) = info["operators"]
+    (triggers,) = info["triggers"]
+    modules = {*operators["python-modules"], *triggers["python-modules"]}
+    prefix = "airflow_provider_seedance"
+    assert {
+        f"{prefix}.operators.seedance",
+        f"{prefix}.operators.modes",
+        f"{prefix}.operators.quote",
+        f"{prefix}.triggers.seedance",
+        f"{prefix}.triggers.reconcile",
+    } <= modules

@@ -58,3 +58,40 @@ def test_object_storage_image_is_read_and_uploaded(
     with pytest.raises(TaskDeferred):
         make_op(image=source).execute(context)
     assert sim.stats()["uploads"] == 1
+
+
+def test_an_upstream_result_gives_its_local_video_else_its_url_else_its_stored_copy(
+    tmp_path: Path, memory_store: str
+) -> None:
+    from airflow_provider_seedance.storage import resolve_media
+
+    local = tmp_path / "v.mp4"
+    local.write_bytes(b"\x00\x00\x00\x18ftypisom")
+    url = "https://outputs.example/v.mp4"
+    assert resolve_media({"video_paths": [str(local)], "video_urls": [url]}, "video") == local
+    assert resolve_media({"video_paths": [local.as_uri()], "video_urls": [url]}, "video") == local
+    gone = {"video_paths": [str(tmp_path / "gone.mp4")], "video_urls": [url]}
+    assert resolve_media(gone, "video") == url
+    stored = ObjectStoragePath("memory://outputs/v.mp4")
+    stored.parent.mkdir(parents=True, exist_ok=True)
+    stored.write_bytes(b"mp4 bytes")
+    assert resolve_media({"video_paths": [str(stored)]}, "video") == b"mp4 bytes"
+    assert resolve_media([{"video_urls": [url]}], "video") == url  # an XCom pulled as a list
+
+
+def test_a_media_field_refuses_several_values_naming_the_field() -> None:
+    from airflow_provider_seedance.storage import resolve_media
+
+    with pytest.raises(InvalidRequestError) as info:
+        resolve_media(["https://a.example/1.png", "https://a.example/2.png"], "image")
+    assert info.value.field == "image" and "2 values" in str(info.value)
+
+
+def test_a_reference_list_resolves_each_item_and_one_result_is_a_list_of_one() -> None:
+    from airflow_provider_seedance.storage import resolve_media_list
+
+    url = "https://a.example/1.mp4"
+    assert resolve_media_list(None, "reference_videos") == ()
+    assert resolve_media_list({"video_urls": [url]}, "reference_videos") == (url,)
+    assert resolve_media_list([url, {"video_urls": [url]}], "reference_videos") == (url, url)
+    assert resolve_media_list("not-a-list.png", "reference_images") == "not-a-list.png"
