@@ -17,10 +17,24 @@ def test_example_dags_import_without_errors() -> None:
     except TypeError:  # Airflow 3.3 dropped include_examples (examples load via config)
         bag = DagBag(dag_folder=str(EXAMPLES))
     assert bag.import_errors == {}
-    assert {"seedance_daily_production", "seedance_wait_for_external_predictions"} <= set(
-        bag.dag_ids
-    )
+    assert {
+        "seedance_daily_production",
+        "seedance_wait_for_external_predictions",
+        "seedance_character_product_line",
+        "seedance_image_then_extend",
+    } <= set(bag.dag_ids)
     production = bag.dags["seedance_daily_production"]
     task = production.get_task("generate_product_video")
     assert task.pool == "seedance"
     assert task.outlets
+
+
+def test_the_product_line_is_quoted_before_it_is_generated_and_extend_follows_animate() -> None:
+    from airflow.models import DagBag
+
+    bag = DagBag(dag_folder=str(EXAMPLES))
+    line = bag.dags["seedance_character_product_line"]
+    assert "quote_product_line" in line.get_task("generate_clip").upstream_task_ids
+    assert line.get_task("quote_product_line").mode == "text-to-video"
+    chain = bag.dags["seedance_image_then_extend"]
+    assert chain.get_task("extend").upstream_task_ids == {"animate"}
