@@ -6,7 +6,9 @@ simulator are running; the input folder holds ``seedance_e2e_start.png``,
 
 1. ``/object_info`` of the four nodes: outputs VIDEO, STRING, STRING; ``api_node``; a
    JSONata ``price_badge`` whose text for the graph's settings (evaluated here with
-   jsonata-python when installed) is the catalogue's price, marked ``~$``.
+   jsonata-python when installed) is the catalogue's price, marked ``~$``. The template
+   browser's ``/workflow_templates`` lists the package's example workflows, and each is
+   served and uses a Seedance node.
 2. LoadImage + LoadVideo + LoadAudio -> SeedanceTextToVideo (the same image in two
    sockets) -> SeedanceVideoExtend, both saved (``seedance_t2v_refs_api.json``): 2 paid
    submits, 4 uploads (image once, video, audio, then the text-to-video output for the
@@ -104,6 +106,22 @@ def check_object_info(client: httpx.Client, graph: dict[str, Any]) -> dict[str, 
     return report
 
 
+def check_templates(client: httpx.Client) -> dict[str, Any]:
+    """What ComfyUI's template browser lists for the package (the clone's folder name)."""
+    listed = client.get("/workflow_templates").json()
+    names = sorted(listed.get("seedance-workflows", []))
+    shipped = sorted(
+        p.stem for p in (SUPPORT.parents[1] / "comfy_nodes" / "example_workflows").glob("*.json")
+    )
+    assert names == shipped, (listed, shipped)
+    for name in names:
+        response = client.get(f"/api/workflow_templates/seedance-workflows/{name}.json")
+        assert response.status_code == 200, (name, response.status_code)
+        types = {node["type"] for node in response.json()["nodes"]}
+        assert types & set(NODE_IDS), (name, types)
+    return {"seedance-workflows": names}
+
+
 def run_refs_graph(client: httpx.Client, args: argparse.Namespace) -> dict[str, Any]:
     graph = json.loads((SUPPORT / "seedance_t2v_refs_api.json").read_text())
     report: dict[str, Any] = {"object_info": check_object_info(client, graph)}
@@ -199,6 +217,7 @@ def main() -> int:
     report: dict[str, Any] = {}
     with httpx.Client(base_url=args.url, timeout=30.0) as client:
         report["ready_seconds"] = round(wait_ready(client, time.monotonic() + 120, args.pid), 1)
+        report["templates"] = check_templates(client)
         report["t2v_refs_then_extend"] = run_refs_graph(client, args)
         report["extend_loaded_video"] = run_extend_graph(client, args)
         report["session_cap"] = run_cap(client, args)
