@@ -145,7 +145,7 @@ def main() -> int:
                     enable_web_search=False,
                     seed=seed,
                 )
-                video, url = output.args if hasattr(output, "args") else output
+                video, url, _info = output.args if hasattr(output, "args") else output
                 prediction_id = Path(url).stem
                 submit_ms = (created_wall_time(base_url, prediction_id) - started) * 1000
                 runs.append({"seed": seed, "submit_ms": submit_ms, "video": repr(video)})

@@ -19,6 +19,7 @@ from ._version import __version__
 from .catalogue import (
     FAMILY_PREFIX,
     MODELS,
+    RESOLUTION_PRICE_FACTORS,
     ModelSpec,
     ReferenceLimits,
     default_model,
@@ -60,7 +61,7 @@ from .models import (
 )
 from .outcomes import failure_message
 from .polling import DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT
-from .quotes import Quote, Usage
+from .quotes import Quote, Usage, table_quote
 from .request_common import MediaSource
 from .retry import RetryPolicy
 from .story_runner import ShotResult, ShotUpdate, StoryResult
@@ -82,6 +83,7 @@ __all__ = [
     "MIN_DURATION",
     "MODELS",
     "RESOLUTIONS",
+    "RESOLUTION_PRICE_FACTORS",
     "APIError",
     "AsyncSeedanceClient",
     "AuthenticationError",
@@ -126,4 +128,5 @@ __all__ = [
     "is_family_path",
     "model_spec",
     "models_for",
+    "table_quote",
 ]
