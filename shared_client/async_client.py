@@ -35,7 +35,7 @@ from .protocol import (
     submit_failure,
     transport_failure,
 )
-from .quotes import Quote, Usage, balance_flow, quote_flow, usage_flow
+from .quotes import Quote, Usage, balance_flow, budget_flow, quote_flow, usage_flow
 from .recovery import DEFAULT_SETTLE_INTERVAL
 from .request_common import RequestBase as GenerationRequest
 from .story_runner import ShotUpdate, StoryResult, run_story
@@ -87,6 +87,22 @@ class AsyncSeedanceClient(ClientConfig):
         """
         return await self._run(
             self._submit_flow(request, webhook, reconcile, owner, on_intent, others, quote)
+        )
+
+    async def check_budget(
+        self,
+        request: GenerationRequest,
+        *,
+        max_cost_usd: float | None = None,
+        check_balance: bool = False,
+    ) -> Quote | None:
+        """The gate ``generate()`` runs before paying, on its own: quote, then refuse over
+        the cap (:class:`BudgetExceededError`) or the balance
+        (:class:`InsufficientBalanceError`). None when neither check is asked for."""
+        return await self._run(
+            budget_flow(
+                self.base_url, request, max_cost_usd=max_cost_usd, check_balance=check_balance
+            )
         )
 
     async def recover_submission(

@@ -37,7 +37,7 @@ from .protocol import (
     submit_failure,
     transport_failure,
 )
-from .quotes import Quote, Usage, balance_flow, quote_flow, usage_flow
+from .quotes import Quote, Usage, balance_flow, budget_flow, quote_flow, usage_flow
 from .recovery import DEFAULT_SETTLE_INTERVAL
 from .request_common import RequestBase as GenerationRequest
 from .story_runner import ShotUpdate, StoryResult, run_story
@@ -66,13 +66,33 @@ class SeedanceClient(ClientConfig):
         owner: str | None = None,
         on_intent: Callable[[SubmitIntent], Any] | None = None,
         others: Sequence[SubmitIntent] = (),
+        quote: Quote | None = None,
     ) -> Prediction:
         """Upload local media, then send one submit POST; never resent on ambiguity.
 
         ``on_intent`` is called with the :class:`SubmitIntent` before the POST leaves
-        (store it where a restart finds it); ``owner`` names the caller in it.
+        (store it where a restart finds it); ``owner`` names the caller in it. A
+        ``quote`` taken beforehand is carried as the prediction's ``cost_usd``.
         """
-        return self._run(self._submit_flow(request, webhook, reconcile, owner, on_intent, others))
+        return self._run(
+            self._submit_flow(request, webhook, reconcile, owner, on_intent, others, quote)
+        )
+
+    def check_budget(
+        self,
+        request: GenerationRequest,
+        *,
+        max_cost_usd: float | None = None,
+        check_balance: bool = False,
+    ) -> Quote | None:
+        """The gate ``generate()`` runs before paying, on its own: quote, then refuse over
+        the cap (:class:`BudgetExceededError`) or the balance
+        (:class:`InsufficientBalanceError`). None when neither check is asked for."""
+        return self._run(
+            budget_flow(
+                self.base_url, request, max_cost_usd=max_cost_usd, check_balance=check_balance
+            )
+        )
 
     def recover_submission(
         self, intent: SubmitIntent, *, others: Sequence[SubmitIntent] = ()

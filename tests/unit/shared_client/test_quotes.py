@@ -152,3 +152,24 @@ def test_http_402_is_an_insufficient_balance_that_created_nothing() -> None:
         interpret_response(402, {}, b'{"code": 402, "message": "insufficient balance"}',
                            purpose="submit")  # fmt: skip
     assert info.value.status_code == 402 and "nothing was created" in str(info.value)
+
+
+def test_the_sync_client_carries_a_quote_given_to_submit_and_checks_budgets(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from shared_client import Quote, SeedanceClient
+
+    client = SeedanceClient(api_key="k", base_url=BASE)
+    answers = iter([{"id": "p1", "status": "created"}])
+    monkeypatch.setattr(client, "_perform", lambda effect: next(answers))
+    quote = Quote(0.5, "USD", "table", "bytedance/seedance-2.0-mini/image-to-video")
+    prediction = client.submit(
+        ImageToVideoRequest(prompt="x", image="https://cdn/x.png"), quote=quote
+    )
+    assert (prediction.cost_usd, prediction.cost_source) == (0.5, "table")
+    budget = iter([{"unit_price": 2.0}])
+    monkeypatch.setattr(client, "_perform", lambda effect: next(budget))
+    with pytest.raises(BudgetExceededError):
+        client.check_budget(T2V, max_cost_usd=1.0)
+    assert client.check_budget(T2V) is None
+    client.close()
