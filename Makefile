@@ -50,7 +50,7 @@ pytest: venv
 
 pytest-airflow2: venv-airflow2
 	$(AF2_VENV)/bin/python -m pytest -q -p no:cacheprovider -m "not e2e" tests/unit/airflow_provider_seedance
-	$(AF2_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/e2e/airflow2 tests/e2e/crashes
+	$(AF2_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/e2e/airflow2 tests/e2e/crashes tests/e2e/airflow/test_example_dags_run.py
 
 test: lint typecheck pytest pytest-airflow2
 
