@@ -77,8 +77,11 @@ class Progress:
 
     def update(self, prediction: Prediction) -> None:
         """The client's ``on_update``: called once per status change."""
+        repeated = prediction.id == self._id and prediction.status.value == self._status
         self._id = prediction.id
         self._status = prediction.status.value
+        if repeated:  # the wait's first report repeats the submit's "created"
+            return
         if self._live:
             self._draw()
         else:

@@ -46,6 +46,7 @@ def simulator() -> Iterator[Simulator]:
 
 @pytest.fixture
 def sim(simulator: Simulator) -> Simulator:
+    simulator.set_faults(seed=3)  # no keywords: back to no faults
     simulator.set_generation_time(1.0)
     simulator.reset_stats()
     return simulator

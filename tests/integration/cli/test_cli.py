@@ -77,6 +77,20 @@ def test_invalid_input_names_the_field(run, sim: Simulator, image: Path):
     assert sim.stats()["submissions"] == 0
 
 
+def test_failed_generation_exits_5_and_timeout_exits_6(run, sim: Simulator, image: Path):
+    sim.set_faults(seed=3, failed_generation=1.0)
+    failed = run("generate", "i2v", str(image), "--prompt", "a cat", *FAST)
+    assert failed.code == 5, failed.err
+    last = failed.err.strip().splitlines()[-1]
+    assert last.startswith("seedance: ") and "failed" in last and "Traceback" not in failed.err
+    assert failed.err.count(": created") == 1  # one line per status change
+    sim.set_faults(seed=3)
+    sim.set_generation_time(30.0)
+    late = run("generate", "i2v", str(image), "--prompt", "a cat", "--timeout", "1", *FAST)
+    assert late.code == 6, late.err
+    assert "wait on this id again" in late.err.strip().splitlines()[-1]
+
+
 def test_bad_key_exits_3(run, image: Path):
     r = run("balance", key="sk-wrong")
     assert r.code == 3 and r.err.startswith("seedance: ") and "Traceback" not in r.err
