@@ -63,8 +63,10 @@ def _over_cap(args: argparse.Namespace, total: dict[str, Any]) -> int | None:
     return None
 
 
-def cmd_quote(args: argparse.Namespace) -> int:
-    """Price a request: the pricing API when a key is at hand, else the offline table."""
+def cmd_quote(args: argparse.Namespace, *, dry_run: bool = False) -> int:
+    """Price a request: the pricing API when a key is at hand, else the offline table.
+
+    ``generate --dry-run`` is this too (validate and price; nothing uploaded or paid)."""
     client = make_client(args) if _has_key(args) else None
     try:
         total = _total(_quotes(args, client))
@@ -74,7 +76,11 @@ def cmd_quote(args: argparse.Namespace) -> int:
     refused = _over_cap(args, total)
     if refused is not None:
         return refused
-    emit(args, {"ok": True, "quote": total}, _describe(total))
+    if dry_run:
+        text = f"dry run: valid; would cost {_describe(total)}; nothing uploaded or paid"
+        emit(args, {"ok": True, "dry_run": True, "quote": total}, text)
+    else:
+        emit(args, {"ok": True, "quote": total}, _describe(total))
     return 0
 
 
@@ -85,18 +91,12 @@ def _has_key(args: argparse.Namespace) -> bool:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
+    if args.dry_run:
+        return cmd_quote(args, dry_run=True)
     if args.mode == "story":
         return _generate_story(args)
     request = build_request(args)
     with make_client(args) as client:
-        if args.dry_run:
-            total = _total((client.quote(request),))
-            refused = _over_cap(args, total)
-            if refused is not None:
-                return refused
-            text = f"dry run: valid; would cost {_describe(total)}; nothing uploaded or paid"
-            emit(args, {"ok": True, "dry_run": True, "quote": total}, text)
-            return 0
         quote = None
         if args.max_cost is not None:
             quote = client.check_budget(request, max_cost_usd=args.max_cost)
@@ -127,19 +127,6 @@ def _generate_story(args: argparse.Namespace) -> int:
 
     board = load_board(args.source)
     with make_client(args) as client:
-        if args.dry_run:
-            total = _total(
-                tuple(client.quote(board.request_for(i)) for i in range(len(board.shots)))
-            )
-            refused = _over_cap(args, total)
-            if refused is not None:
-                return refused
-            text = (
-                f"dry run: {len(board.shots)} shots, {board.seconds} s; would cost "
-                f"{_describe(total)}; nothing uploaded or paid"
-            )
-            emit(args, {"ok": True, "dry_run": True, "quote": total}, text)
-            return 0
         result = client.generate_story(
             board,
             args.out or ".",

@@ -179,3 +179,21 @@ def test_story_board(run, sim: Simulator, tmp_path: Path):
     assert len(data["shots"]) == 2 and count_frames(data["film"]) > 0
     assert "shot 1/2" in r.err and "shot 2/2" in r.err
     assert sim.stats()["submissions"] == 2
+
+
+def test_story_dry_run_and_cap_pay_nothing(run, sim: Simulator, tmp_path: Path):
+    pytest.importorskip("yaml")
+    board = tmp_path / "board.yaml"
+    board.write_text(BOARD)
+    dry = run("generate", "story", str(board), "--dry-run", "--json")
+    assert dry.code == 0, dry.err
+    assert json.loads(dry.out)["quote"]["usd"] > 0
+    refused = run("generate", "story", str(board), "--max-cost", "0.01")
+    assert refused.code == 4, refused.err
+    assert sim.stats()["submissions"] == 0 and sim.stats()["uploads"] == 0
+
+
+def test_dry_run_without_a_key_uses_the_offline_table(run, image: Path):
+    r = run("generate", "i2v", str(image), "--prompt", "a cat", "--dry-run", key=None)
+    assert r.code == 0, r.err
+    assert "offline price table" in r.out
