@@ -13,20 +13,21 @@ from pathlib import Path
 from typing import Any
 
 from .. import (
+    MODELS,
     ImageToVideoRequest,
     SeedanceClient,
     Storyboard,
     TextToVideoRequest,
     VideoEditRequest,
     VideoExtendRequest,
-    models_for,
 )
-from ..catalogue import Mode
-from ..request_common import RequestBase
 from .exits import UsageError
 from .parser import MODES
 
-_TYPES: dict[str, type[RequestBase]] = {
+#: Any request the CLI builds (the face's four types; the CLI imports from the face only).
+Request = ImageToVideoRequest | TextToVideoRequest | VideoExtendRequest | VideoEditRequest
+
+_TYPES: dict[str, type[Request]] = {
     "image-to-video": ImageToVideoRequest,
     "text-to-video": TextToVideoRequest,
     "video-extend": VideoExtendRequest,
@@ -51,7 +52,7 @@ def mode_of(args: argparse.Namespace) -> str:
     return MODES[args.mode][0]
 
 
-def build_request(args: argparse.Namespace) -> RequestBase:
+def build_request(args: argparse.Namespace) -> Request:
     """The request the options describe, validated by its constructor."""
     mode = mode_of(args)
     if not args.prompt:
@@ -70,18 +71,11 @@ def build_request(args: argparse.Namespace) -> RequestBase:
     if args.model:
         fields["model"] = args.model
     elif args.tier:
-        paths = models_for(_as_mode(mode), args.tier)
+        paths = [s.path for s in MODELS.values() if s.mode == mode and s.tier == args.tier]
         if not paths:
             raise UsageError(f"{args.mode}: no {args.tier} model for {mode} (see seedance models)")
         fields["model"] = paths[0]
     return _TYPES[mode](**fields)
-
-
-def _as_mode(mode: str) -> Mode:
-    for known in _TYPES:
-        if known == mode:
-            return known  # type: ignore[return-value]
-    raise UsageError(f"unknown mode {mode}")
 
 
 def load_board(path: str) -> Storyboard:

@@ -13,7 +13,6 @@ import sys
 from typing import Any
 
 from .. import Prediction, Quote, SeedanceClient, table_quote
-from ..request_common import RequestBase
 from .build import build_request, load_board, make_client, mode_of
 from .exits import BUDGET
 from .output import emit, prediction_text, wait_with_progress
@@ -27,7 +26,7 @@ def _quote_board(client: SeedanceClient | None, args: argparse.Namespace) -> tup
     return tuple(_price(client, r) for r in requests)
 
 
-def _price(client: SeedanceClient | None, request: RequestBase) -> Quote:
+def _price(client: SeedanceClient | None, request: Any) -> Quote:
     return client.quote(request) if client is not None else table_quote(request)
 
 

@@ -197,3 +197,47 @@ def test_dry_run_without_a_key_uses_the_offline_table(run, image: Path):
     r = run("generate", "i2v", str(image), "--prompt", "a cat", "--dry-run", key=None)
     assert r.code == 0, r.err
     assert "offline price table" in r.out
+
+
+def test_t2v_with_references_then_extend_its_output(run, sim: Simulator, image: Path, tmp_path):
+    first = run(
+        "generate",
+        "t2v",
+        "--prompt",
+        "@Image1 walks",
+        "--reference-image",
+        str(image),
+        "--no-audio",
+        "--tier",
+        "fast",
+        "--duration",
+        "4",
+        "--resolution",
+        "480p",
+        "--out",
+        str(tmp_path / "a"),
+        "--json",
+        *FAST,
+    )
+    assert first.code == 0, first.err
+    data = json.loads(first.out)
+    assert data["prediction"]["model"].startswith("bytedance/seedance-2.0-fast/")
+    video = data["files"][0]
+    ext = run(
+        "generate",
+        "extend",
+        video,
+        "--prompt",
+        "keeps walking",
+        "--duration",
+        "4",
+        "--resolution",
+        "480p",
+        "--out",
+        str(tmp_path / "b"),
+        "--json",
+        *FAST,
+    )
+    assert ext.code == 0, ext.err
+    assert count_frames(json.loads(ext.out)["files"][0]) > 0
+    assert sim.stats()["submissions"] == 2
