@@ -105,6 +105,29 @@ class AsyncSeedanceClient(ClientConfig):
             )
         )
 
+    async def history(
+        self,
+        *,
+        created_after: str | None = None,
+        created_before: str | None = None,
+        status: str | None = None,
+        model: str | None = None,
+        limit: int = 100,
+    ) -> list[Prediction]:
+        """Recent predictions (the API keeps 7 days), newest first, at most ``limit``.
+
+        Dates are ``YYYY-MM-DD`` or ISO 8601; ``status`` is e.g. ``"completed"``."""
+        return await self._run(
+            recovery.history_flow(
+                self.base_url,
+                created_after=created_after,
+                created_before=created_before,
+                status=status,
+                model=model,
+                limit=limit,
+            )
+        )
+
     async def recover_submission(
         self, intent: SubmitIntent, *, others: Sequence[SubmitIntent] = ()
     ) -> Prediction | None:

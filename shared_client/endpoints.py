@@ -21,6 +21,7 @@ __all__ = [
     "balance_request",
     "binary_upload_request",
     "history_request",
+    "history_search_request",
     "normalise_base_url",
     "pricing_request",
     "result_request",
@@ -103,6 +104,32 @@ def history_request(base_url: str, model: str, created_after: float, page: int) 
     """One page of the prediction history (last 7 days), newest first, for one model."""
     after = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(created_after))
     body = {"page": page, "page_size": HISTORY_PAGE_SIZE, "model": model, "created_after": after}
+    return RequestSpec("POST", f"{base_url}/api/v3/predictions", json=body, purpose="history")
+
+
+def history_search_request(
+    base_url: str,
+    page: int,
+    *,
+    created_after: str | None = None,
+    created_before: str | None = None,
+    status: str | None = None,
+    model: str | None = None,
+) -> RequestSpec:
+    """One page of the history with the caller's own filters (dates as ISO 8601 / YYYY-MM-DD).
+
+    :func:`history_request` serves reconciliation (one model, a timestamp); this one serves
+    people listing their runs (``seedance history``), where every filter is optional.
+    """
+    body: dict[str, Any] = {"page": page, "page_size": HISTORY_PAGE_SIZE}
+    for key, value in (
+        ("created_after", created_after),
+        ("created_before", created_before),
+        ("status", status),
+        ("model", model),
+    ):
+        if value is not None:
+            body[key] = value
     return RequestSpec("POST", f"{base_url}/api/v3/predictions", json=body, purpose="history")
 
 

@@ -16,6 +16,7 @@ from collections.abc import Callable, Generator, Mapping, Sequence
 from typing import Any
 
 from .effects import Call, Effect, Sleep
+from .endpoints import history_search_request
 from .errors import SeedanceError
 from .models import Prediction
 from .protocol import (
@@ -26,7 +27,7 @@ from .protocol import (
 )
 from .submit_intent import CLOCK_SKEW, DEFAULT_SETTLE_WINDOW, SubmitIntent, assign_candidate
 
-__all__ = ["matching_history_flow", "recover_flow", "settle_flow"]
+__all__ = ["history_flow", "matching_history_flow", "recover_flow", "settle_flow"]
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +54,42 @@ def matching_history_flow(
         if len(items) < HISTORY_PAGE_SIZE:
             break
     return matches
+
+
+def history_flow(
+    base_url: str,
+    *,
+    created_after: str | None = None,
+    created_before: str | None = None,
+    status: str | None = None,
+    model: str | None = None,
+    limit: int = HISTORY_PAGE_SIZE,
+) -> Generator[Effect, Any, list[Prediction]]:
+    """The history's predictions (newest first, at most ``limit``) matching the filters.
+
+    The same endpoint recovery searches, read for people: it pages until ``limit`` items
+    or a short page, so a listing never loops over an unbounded history.
+    """
+    found: list[Prediction] = []
+    page = 1
+    while len(found) < limit:
+        spec = history_search_request(
+            base_url,
+            page,
+            created_after=created_after,
+            created_before=created_before,
+            status=status,
+            model=model,
+        )
+        data = yield Call(spec, "read")
+        items = data.get("items")
+        if not isinstance(items, list):
+            break
+        found.extend(parse_prediction(item) for item in items if isinstance(item, Mapping))
+        if len(items) < HISTORY_PAGE_SIZE:
+            break
+        page += 1
+    return found[:limit]
 
 
 def recover_flow(
