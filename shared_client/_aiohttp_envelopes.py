@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 
 from ._version import USER_AGENT
-from .errors import APIError
+from .errors import APIError, InvalidRequestError
 from .protocol import (
     MAX_ENVELOPE_BYTES,
     RequestSpec,
@@ -137,3 +137,29 @@ def fault_from_aiohttp(exc: BaseException) -> TransportFault:
     if isinstance(exc, aiohttp.ClientError):
         return TransportFault("protocol", message)
     return TransportFault("read_timeout", str(exc) or "read timeout")
+
+
+def envelope_transport(
+    choice: str, options: dict[str, Any], base_url: str
+) -> AiohttpEnvelopes | None:
+    """The aiohttp carrier for ``choice`` ("auto", "httpx" or "aiohttp"), or None for httpx.
+
+    ``options`` are the client's httpx options, so both carriers share the key's origin
+    rule, timeouts, TLS setting and pool size.
+    """
+    if choice not in ("auto", "httpx", "aiohttp"):
+        raise InvalidRequestError("transport", choice, "'auto', 'httpx' or 'aiohttp'")
+    if choice == "httpx" or (choice == "auto" and not aiohttp_available()):
+        return None
+    if not aiohttp_available():
+        raise InvalidRequestError(
+            "transport", choice, "'auto' or 'httpx' (install aiohttp for 'aiohttp')"
+        )
+    timeout = options["timeout"]
+    return AiohttpEnvelopes(
+        authorization=options["auth"].authorization,
+        base_url=base_url,
+        timeout=timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout),
+        verify=options["verify"],
+        max_connections=options["limits"].max_connections,
+    )

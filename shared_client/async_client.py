@@ -19,11 +19,11 @@ import httpx
 from tenacity import AsyncRetrying
 
 from . import flows, recovery
-from ._aiohttp_envelopes import AiohttpEnvelopes, aiohttp_available
+from ._aiohttp_envelopes import envelope_transport
 from ._base import _NO_AUTH, ClientConfig, T, _multipart, _wait_defaults
 from ._httpx_faults import fault_from_httpx
 from .download import DownloadTarget, fetch, plan_download, plan_downloads
-from .errors import InvalidRequestError, SeedanceError, SubmissionUncertainError
+from .errors import SeedanceError, SubmissionUncertainError
 from .flows import Call, Effect, OnUpdate, PutUpload, Sleep
 from .media import UploadSource
 from .models import Prediction
@@ -64,7 +64,7 @@ class AsyncSeedanceClient(ClientConfig):
         when it is installed (several times less CPU per poll), else httpx."""
         super().__init__(api_key, base_url, **options)
         self._http = httpx.AsyncClient(**self._httpx_options)
-        self._envelopes = self._envelope_transport(transport)
+        self._envelopes = envelope_transport(transport, self._httpx_options, self.base_url)
         #: Downloads run in worker threads on their own (sync) pool, made on first use.
         self._download_http: httpx.Client | None = None
 
@@ -324,25 +324,6 @@ class AsyncSeedanceClient(ClientConfig):
             with attempt:
                 return await action()
         raise AssertionError("unreachable: tenacity reraises")  # pragma: no cover
-
-    def _envelope_transport(self, choice: str) -> AiohttpEnvelopes | None:
-        if choice not in ("auto", "httpx", "aiohttp"):
-            raise InvalidRequestError("transport", choice, "'auto', 'httpx' or 'aiohttp'")
-        if choice == "httpx" or (choice == "auto" and not aiohttp_available()):
-            return None
-        if not aiohttp_available():
-            raise InvalidRequestError(
-                "transport", choice, "'auto' or 'httpx' (install aiohttp for 'aiohttp')"
-            )
-        options = self._httpx_options
-        timeout = options["timeout"]
-        return AiohttpEnvelopes(
-            authorization=options["auth"].authorization,
-            base_url=self.base_url,
-            timeout=timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout),
-            verify=options["verify"],
-            max_connections=options["limits"].max_connections,
-        )
 
     @property
     def transport(self) -> str:
