@@ -8,7 +8,7 @@ short excerpts of response bodies, never from request headers.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 if TYPE_CHECKING:
     from .models import Prediction
@@ -269,6 +269,17 @@ class InsufficientBalanceError(APIError):
         super().__init__(message, **details)
         self.balance = balance
         self.required = required
+
+    @classmethod
+    def before_paying(cls, what: str, cost: str, balance: float, required: float) -> Self:
+        """The one wording of "the balance cannot pay for this", for every caller that
+        checks the balance itself (a run, an Airflow batch): nothing was submitted."""
+        return cls(
+            f"{what}: this costs {cost} but the account holds ${balance:.4f}; nothing was "
+            "submitted. Top up the WaveSpeed account.",
+            balance=balance,
+            required=required,
+        )
 
 
 class QuoteUnavailableError(SeedanceError):

@@ -161,11 +161,8 @@ def budget_flow(
     if check_balance:
         balance = yield from balance_flow(base_url)
         if balance < quote.usd:
-            raise InsufficientBalanceError(
-                f"{request.model}: this run costs {quote.describe()} but the account holds "
-                f"${balance:.4f}; nothing was submitted. Top up the WaveSpeed account.",
-                balance=balance,
-                required=quote.usd,
+            raise InsufficientBalanceError.before_paying(
+                request.model, quote.describe(), balance, quote.usd
             )
     return quote
 

@@ -25,6 +25,7 @@ from airflow.providers.common.compat.sdk import AirflowFailException
 
 from shared_client import (
     BudgetExceededError,
+    InsufficientBalanceError,
     InvalidRequestError,
     Prediction,
     Quote,
@@ -162,10 +163,10 @@ class BudgetMixin:
         if self.check_balance:
             balance = client.balance()
             if balance < quote.usd:
-                raise AirflowFailException(
-                    f"{quote.model}: this run costs {quote.describe()} but the account holds "
-                    f"${balance:.4f}; nothing was submitted. Top up the WaveSpeed account."
+                short = InsufficientBalanceError.before_paying(
+                    quote.model, quote.describe(), balance, quote.usd
                 )
+                raise AirflowFailException(str(short)) from short
         return quote
 
     def _record_cost(self, context: Any, quote: Quote | None, prediction: Prediction) -> None:

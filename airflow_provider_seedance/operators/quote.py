@@ -36,7 +36,7 @@ from airflow_provider_seedance.hooks.seedance import DEFAULT_CONN_ID, SeedanceHo
 from airflow_provider_seedance.operators.base import SeedanceGenerationOperator
 from airflow_provider_seedance.operators.budget import parse_cap, quote_record
 from airflow_provider_seedance.operators.modes import OPERATORS_BY_MODE
-from shared_client import InvalidRequestError, Quote, SeedanceError
+from shared_client import InsufficientBalanceError, InvalidRequestError, Quote, SeedanceError
 
 log = logging.getLogger(__name__)
 
@@ -261,10 +261,10 @@ class SeedanceQuoteOperator(BaseOperator):
                 except SeedanceError as err:
                     raise AirflowFailException(f"The balance could not be read: {err}") from err
             if balance < quoted.total_usd:
-                raise AirflowFailException(
-                    f"This batch costs {quoted.describe()} but the account holds "
-                    f"${balance:.4f}; nothing was submitted. Top up the WaveSpeed account."
+                short = InsufficientBalanceError.before_paying(
+                    "This batch", quoted.describe(), balance, quoted.total_usd
                 )
+                raise AirflowFailException(str(short)) from short
 
 
 def _operator_for(mode: str) -> type[SeedanceGenerationOperator]:
