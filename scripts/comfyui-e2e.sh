@@ -66,6 +66,7 @@ if ! command -v chromium >/dev/null; then
 fi
 
 # --- 1. ComfyUI virtualenv -------------------------------------------------------------
+echo "== ComfyUI virtualenv: $COMFY_VENV"
 SETUP_VERSION=1  # bump when the set-up steps below change
 STAMP="$COMFY_VENV/.seedance-e2e-$( (cat "$COMFYUI_DIR/requirements.txt"; echo "$SETUP_VERSION") | sha1sum | cut -c1-12)"
 if [[ ! -f "$STAMP" ]]; then

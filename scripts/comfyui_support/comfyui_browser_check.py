@@ -282,6 +282,7 @@ def main() -> int:
     assert {i["category"] for i in info.values()} == {"partner/video/Seedance"}, info
     stems = sorted(p.stem for p in TEMPLATES.glob("*.json"))
     report: dict[str, Any] = {"comfyui": comfyui, "templates": stems}
+    started = time.monotonic()
     with sync_playwright() as pw, tempfile.TemporaryDirectory() as profile:
         browser = launch_chromium(pw, profile)
         page = browser.new_page()
@@ -318,6 +319,7 @@ def main() -> int:
         report["negative_control_missing_node"] = missing_message(page)
         assert report["negative_control_missing_node"], "a missing node shows no message"
         browser.close()
+    report["check_seconds"] = round(time.monotonic() - started, 1)
     print(json.dumps(report, indent=2))
     return 0
 
