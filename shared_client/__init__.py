@@ -64,6 +64,7 @@ from .polling import DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT
 from .quotes import Quote, Usage, table_quote
 from .request_common import MediaSource
 from .retry import RetryPolicy
+from .stitch import contact_sheet
 from .story_runner import ShotResult, ShotUpdate, StoryResult
 from .storyboard import Shot, Storyboard
 from .submissions import body_fingerprint
@@ -123,6 +124,7 @@ __all__ = [
     "__version__",
     "body_fingerprint",
     "canonical_fingerprint",
+    "contact_sheet",
     "default_model",
     "failure_message",
     "is_family_path",
