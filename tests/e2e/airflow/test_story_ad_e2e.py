@@ -199,7 +199,7 @@ def test_approved_draft_renders_the_final_at_1080p_on_the_boards_tier(story: Sto
 def test_rejected_draft_never_submits_the_final(story: StoryHome) -> None:
     before = len(_submitted(story.sim))
     charged = story.sim.stats()["charged_usd"]
-    detail, log = story.run(approve=False)
+    detail, _ = story.run(approve=False)
     created = _submitted(story.sim)[before:]
     assert len(created) == DRAFT_SHOTS, created
     assert all("seedance-2.0-mini/" in t["model"] for t in created)
@@ -212,7 +212,6 @@ def test_rejected_draft_never_submits_the_final(story: StoryHome) -> None:
     assert states["approve_final"] == "success" and states["draft.stitch"] == "success"
     assert {states[f"final.shot_0{i}"] for i in range(1, 5)} == {"skipped"}, states
     assert states["final.stitch"] == "skipped"
-    assert "Rejected" in log or "Skipping" in log or "skip" in log.lower()
 
 
 def _states(story: StoryHome, run_id: str) -> dict[str, str]:
