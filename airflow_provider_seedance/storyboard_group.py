@@ -207,11 +207,15 @@ def SeedanceStoryboard(
     return StoryTasks(group, quote, tuple(shots), stitch)
 
 
-def story_review_body(draft: StoryTasks, final: StoryTasks) -> str:
+def story_review_body(draft: StoryTasks | str, final: StoryTasks | str) -> str:
     """The approval screen (Markdown, templated): the draft's film link and contact sheet,
-    and the final's quoted price with its source, read from XCom when the task runs."""
-    film = f"ti.xcom_pull(task_ids='{draft.stitch.task_id}')"
-    price = f"ti.xcom_pull(task_ids='{final.quote.task_id}')"
+    and the final's quoted price with its source, read from XCom when the task runs.
+    Takes the two groups or their group ids (the approval task exists before the final
+    group that it gates)."""
+    draft_id = draft if isinstance(draft, str) else draft.group.group_id
+    final_id = final if isinstance(final, str) else final.group.group_id
+    film = f"ti.xcom_pull(task_ids='{draft_id}.stitch')"
+    price = f"ti.xcom_pull(task_ids='{final_id}.quote')"
     return (
         f"{{% set d = {film} %}}{{% set f = {price} %}}"
         "### Draft: {{ d.title }} ({{ d.tier }}, {{ d.resolution }}, {{ d.seconds }} s, "

@@ -65,7 +65,7 @@ with DAG(
         approve = ApprovalOperator(
             task_id="approve_final",
             subject="Render the final of '{{ ti.xcom_pull(task_ids='draft.stitch').title }}'?",
-            body="(set below)",
+            body=story_review_body("draft", "final"),  # film link, contact sheet, price
         )
         final = SeedanceStoryboard(
             "final",
@@ -78,7 +78,6 @@ with DAG(
             poll_interval=_POLL,
             retries=1,
         )
-        approve.body = story_review_body(draft, final)
         draft >> approve
     else:
 

@@ -280,7 +280,8 @@ class SeedanceStoryShotOperator(SeedanceGenerationOperator):
             if join == "extend":
                 video = media
             else:
-                frame = last_frame_png(_local_video(media))
+                with tempfile.TemporaryDirectory(prefix="seedance-shot-") as tmp:
+                    frame = last_frame_png(_local_video(media, tmp))
                 log.info("shots[%d] starts from the last frame of %s", self.index, media)
         request: GenerationRequest = board.request_for(  # type: ignore[assignment]
             self.index, previous_frame=frame, previous_video=video
@@ -288,20 +289,20 @@ class SeedanceStoryShotOperator(SeedanceGenerationOperator):
         return request
 
 
-def _local_video(media: Any) -> Path:
-    """The previous shot's video on this machine (downloaded when only its URL is here)."""
+def _local_video(media: Any, folder: str | None = None) -> Path:
+    """The previous shot's video on this machine: its local file, else a copy of its bytes
+    or its URL in ``folder`` (a temporary folder the caller removes)."""
     if isinstance(media, Path):
         return media
-    if isinstance(media, bytes):
-        with tempfile.NamedTemporaryFile(suffix=".mp4", delete=False) as handle:
+    with tempfile.NamedTemporaryFile(suffix=".mp4", dir=folder, delete=False) as handle:
+        if isinstance(media, bytes):
             handle.write(media)
-        return Path(handle.name)
-    try:
-        with httpx.stream("GET", str(media), timeout=120, follow_redirects=True) as response:
-            response.raise_for_status()
-            with tempfile.NamedTemporaryFile(suffix=".mp4", delete=False) as handle:
-                for chunk in response.iter_bytes():
+            return Path(handle.name)
+        try:
+            with httpx.stream("GET", str(media), timeout=120, follow_redirects=True) as answer:
+                answer.raise_for_status()
+                for chunk in answer.iter_bytes():
                     handle.write(chunk)
-    except httpx.HTTPError as exc:
-        raise SeedanceError(f"the previous shot's video could not be read: {exc}") from exc
+        except httpx.HTTPError as exc:
+            raise SeedanceError(f"the previous shot's video could not be read: {exc}") from exc
     return Path(handle.name)

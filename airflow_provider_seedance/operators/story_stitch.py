@@ -84,7 +84,7 @@ class SeedanceStoryStitchOperator(BaseOperator):
                 if not isinstance(result, Mapping):
                     raise AirflowFailException(f"{task_id!r} returned no video")
                 record = ti.xcom_pull(task_ids=task_id, key=QUOTE_XCOM_KEY) or {}
-                files.append(_local_video(resolve_media(result, f"shots[{index}]")))
+                files.append(_local_video(resolve_media(result, f"shots[{index}]"), tmp))
                 shots.append(
                     {
                         "index": index,

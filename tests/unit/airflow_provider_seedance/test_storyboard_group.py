@@ -244,3 +244,32 @@ def test_a_shot_task_is_the_providers_paying_operator() -> None:
     from airflow_provider_seedance.operators.base import SeedanceGenerationOperator
 
     assert issubclass(SeedanceStoryShotOperator, SeedanceGenerationOperator)
+
+
+def test_a_shot_defers_and_a_retry_after_a_crash_reattaches_instead_of_paying_again(
+    sim: Any, wavespeed_conn: str, tmp_path: Path
+) -> None:
+    from airflow.providers.common.compat.sdk import TaskDeferred
+
+    from airflow_provider_seedance.reattach import STATE_KEY
+
+    with _dag("story_defer"):
+        story = SeedanceStoryboard("story", board=_board(tmp_path), tier="mini",
+                                   resolution="480p", output_path=str(tmp_path / "out"),
+                                   poll_interval=0.2)  # fmt: skip
+    run = RunXCom()
+    run.run(story.quote)
+    shot = story.shots[0]
+    context = run.context(shot)
+    shot.render_template_fields(context)
+    with pytest.raises(TaskDeferred) as deferred:  # paid, then waits in the triggerer
+        shot.execute(context)
+    assert deferred.value.trigger.serialize()[1]["prediction_id"]
+    paid = context["task_state_store"].get(STATE_KEY)
+    assert paid and sim.stats()["submissions"] == 1
+    retry = run.context(shot)  # the worker died; the next try finds the id in its store
+    retry["task_state_store"] = context["task_state_store"]
+    with pytest.raises(TaskDeferred) as again:
+        shot.execute(retry)
+    assert again.value.trigger.serialize()[1]["prediction_id"] == paid
+    assert sim.stats()["submissions"] == 1  # followed, not paid again
