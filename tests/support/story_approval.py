@@ -27,6 +27,10 @@ import httpx
 
 DAG_ID = "seedance_story_ad"
 APPROVAL_TASK = "approve_final"
+#: The task really waits: parked (Airflow 3.3+) or deferred to its trigger (3.1-3.2). The
+#: request is visible a moment before the task parks; an answer sent in that moment is
+#: recorded but, under ``airflow dags test``, never wakes the task (seen under load).
+WAITING_STATES = ("awaiting_input", "deferred")
 
 
 def story_env(base_url: str, api_key: str, output: Path, **extra: str) -> dict[str, str]:
@@ -94,7 +98,9 @@ def pending_approvals(api: AirflowAPI, run_id: str | None = None) -> list[dict[s
     return [
         d
         for d in details
-        if d["task_instance"]["task_id"] == APPROVAL_TASK and not d.get("response_received")
+        if d["task_instance"]["task_id"] == APPROVAL_TASK
+        and not d.get("response_received")
+        and d["task_instance"]["state"] in WAITING_STATES
     ]
 
 
