@@ -12,18 +12,38 @@ and for any later test of the approval screen on a running deployment
     answer_approval(api, detail, approve=True)
 
 The deployment's processes need :func:`story_env` (the connection to the simulator, the
-output folder, a short poll interval) in their environment.
+output folder, a short poll interval) in their environment; :func:`story_ad_deployment`
+starts one with the example DAG and yields it with its API, and :func:`run_to_approval`
+triggers a run and returns it at the approval point::
+
+    with Simulator(api_key=KEY, generation_time=1.0, fast=True) as sim, \
+            story_ad_deployment(tmp_path, sim, KEY) as (dep, api):
+        run_id, detail = run_to_approval(dep, api)
+        ...  # open approval_url(api, detail) in a browser, check the body, press a button
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import shutil
+import sqlite3
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import httpx
+
+from tests.support.airflow_deployment import (
+    Deployment,
+    deployment_env,
+    running_deployment,
+    wait_for,
+)
+from tests.support.net import free_port
+from tests.support.paths import REPO_ROOT
 
 DAG_ID = "seedance_story_ad"
 APPROVAL_TASK = "approve_final"
@@ -144,3 +164,52 @@ def answer_approval(api: AirflowAPI, detail: dict[str, Any], *, approve: bool) -
             {"chosen_options": [choice], "params_input": {}},
         )
     )
+
+
+@contextlib.contextmanager
+def story_ad_deployment(
+    tmp_path: Path, sim: Any, api_key: str
+) -> Iterator[tuple[Deployment, AirflowAPI]]:
+    """A running deployment (api-server, scheduler, dag-processor, triggerer) whose only
+    DAG is the example ``seedance_story_ad`` with its shipped board, on ``sim``."""
+    examples = REPO_ROOT / "airflow_provider_seedance" / "example_dags"
+    home = tmp_path / "airflow"
+    (home / "dags").mkdir(parents=True)
+    shutil.copy(examples / "example_seedance_story_ad.py", home / "dags")
+    shutil.copytree(examples / "story_ad", home / "dags" / "story_ad")
+    port = free_port()
+    env = deployment_env(
+        home, port, story_env(sim.base_url, api_key, tmp_path / "out"),
+        jwt_secret="story-ad-jwt-secret-for-tests-only",
+    )  # fmt: skip
+    env["PYTHONPATH"] = str(REPO_ROOT)
+    with running_deployment(home, env, port) as dep:
+        api = AirflowAPI(f"http://127.0.0.1:{port}")
+        api.wait_ready()
+
+        def parsed() -> bool:
+            try:
+                return bool(dep.query("SELECT 1 FROM dag WHERE dag_id=?", DAG_ID))
+            except sqlite3.OperationalError:
+                return False
+
+        wait_for(parsed, 180, f"the dag-processor to parse {DAG_ID}", dep)
+        yield dep, api
+
+
+def run_to_approval(
+    dep: Deployment, api: AirflowAPI, timeout: float = 600
+) -> tuple[str, dict[str, Any]]:
+    """Trigger ``seedance_story_ad`` and wait until it asks for approval: the draft is
+    stitched and uploaded, the final quoted. Returns the run id and the HITL detail."""
+    run_id = trigger_story_ad(api)
+
+    def alive() -> None:
+        failed = dep.query(
+            "SELECT task_id FROM task_instance WHERE dag_id=? AND run_id=? AND state IN "
+            "('failed', 'upstream_failed')", DAG_ID, run_id,
+        )  # fmt: skip
+        if failed:
+            raise AssertionError(f"{failed} failed before the approval\n{dep.logs()}")
+
+    return run_id, wait_for_approval(api, run_id=run_id, timeout=timeout, alive=alive)
