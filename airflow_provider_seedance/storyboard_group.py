@@ -184,6 +184,7 @@ def SeedanceStoryboard(
                 previous_task_id=shots[-1].task_id if join != "cut" else None,
                 output_path=shots_folder,
                 wavespeed_conn_id=wavespeed_conn_id,
+                doc_md=_shot_doc(known, index, join),
                 **shot_kwargs,
             )
             quote >> shot
@@ -205,6 +206,14 @@ def SeedanceStoryboard(
     if gate is not None:
         quote >> gate
     return StoryTasks(group, quote, tuple(shots), stitch)
+
+
+def _shot_doc(board: Storyboard | None, index: int, join: str) -> str:
+    """What the shot is, on its task's page (when the board is known at parse time)."""
+    if board is None:
+        return f"Shot {index + 1} (`{join}`); the board is read when the run starts."
+    shot = board.shots[index]
+    return f"Shot {index + 1} of *{board.title}* (`{join}`, {shot.duration} s): {shot.full_prompt}"
 
 
 def story_review_body(draft: StoryTasks | str, final: StoryTasks | str) -> str:
