@@ -64,8 +64,8 @@ from .polling import DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT
 from .quotes import Quote, Usage, table_quote
 from .request_common import MediaSource
 from .retry import RetryPolicy
-from .stitch import contact_sheet
-from .story_runner import ShotResult, ShotUpdate, StoryResult
+from .stitch import contact_sheet, last_frame_png, video_seconds
+from .story_runner import ShotResult, ShotUpdate, StoryResult, stitch_story, story_slug
 from .storyboard import Shot, Storyboard
 from .submissions import body_fingerprint
 from .submit_intent import DEFAULT_SETTLE_WINDOW, SubmitIntent
@@ -128,7 +128,11 @@ __all__ = [
     "default_model",
     "failure_message",
     "is_family_path",
+    "last_frame_png",
     "model_spec",
     "models_for",
+    "stitch_story",
+    "story_slug",
     "table_quote",
+    "video_seconds",
 ]
