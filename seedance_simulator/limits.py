@@ -222,7 +222,9 @@ class Limiter:
 
     # -- stats --
     def reset(self) -> None:
-        """Zero the recorded history (not the tasks running or queued, nor the window)."""
+        """Zero the recorded history and the per-minute window (a test starts afresh); the
+        tasks running or queued keep their slots and places."""
+        self._accepted.clear()
         with self._lock:
             self._samples.clear()
             self._rejected.clear()

@@ -60,6 +60,11 @@ def test_the_window_counts_accepted_submits_and_slides() -> None:
     assert limiter.retry_after() is None
     limiter.rejected()
     assert limiter.snapshot()["rate_limited"] == 1
+    limiter.accepted()
+    limiter.accepted()
+    assert limiter.retry_after() is not None
+    limiter.reset()  # a test starts with the whole minute's allowance
+    assert limiter.retry_after() is None and limiter.snapshot()["rate_limited"] == 0
 
 
 def test_slots_go_to_waiters_first_in_first_out() -> None:
