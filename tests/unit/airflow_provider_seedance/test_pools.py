@@ -55,7 +55,7 @@ def test_the_command_prints_what_it_would_run(
     set_connection(monkeypatch, "wavespeed_default", password=API_KEY,
                    extra={"account_level": "gold"})  # fmt: skip
     assert main(["--print", "--airflow", "airflow"]) == 0
-    out = capsys.readouterr().out.strip()
+    out = capsys.readouterr().out.strip().splitlines()[-1]  # Airflow 2 logs to stdout too
     assert out.startswith("airflow pools set seedance 3000 ")
     assert out.endswith("--include-deferred")
     assert main(["--print", "--level", "nope"]) == 2
