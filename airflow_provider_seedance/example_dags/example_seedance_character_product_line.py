@@ -9,7 +9,7 @@
   there, or on Airflow 3.1+ a person approves or rejects in ``approve_spend`` (which
   passes at once, asking nobody, when the batch fits).
 * ``generate_clip`` is mapped over the allocations; the prompt calls the character
-  ``@Image1``. Videos land per day under ``SEEDANCE_OUTPUT_URI`` (``file://./out`` by
+  ``@Image1``; each mapped task is labelled by its prompt. Videos land per run date under ``SEEDANCE_OUTPUT_URI`` (``file://./out`` by
   default); the ``seedance_product_line`` asset gets an event per clip with its cost.
 
 ``SEEDANCE_CHARACTER`` (JSON list of image paths or URLs) and ``SEEDANCE_PRODUCT_LINE``
@@ -30,6 +30,7 @@ from airflow_provider_seedance.operators.seedance import (
     SeedanceQuoteOperator,
     SeedanceTextToVideoOperator,
 )
+from airflow_provider_seedance.templates import RUN_DATE
 from shared_client import DEFAULT_POLL_INTERVAL
 
 try:  # Airflow 3.1+: a person decides when the batch is over the cap
@@ -101,7 +102,7 @@ with DAG(
     generate = SeedanceTextToVideoOperator.partial(
         task_id="generate_clip",
         poll_interval=float(os.environ.get("SEEDANCE_POLL_INTERVAL", DEFAULT_POLL_INTERVAL)),
-        output_path=os.environ.get("SEEDANCE_OUTPUT_URI", _DEFAULT_OUTPUT) + "/{{ ds }}",
+        output_path=os.environ.get("SEEDANCE_OUTPUT_URI", _DEFAULT_OUTPUT) + "/" + RUN_DATE,
         outlets=[PRODUCT_LINE_VIDEOS],
         **COMMON,
     ).expand_kwargs(quote.output)
