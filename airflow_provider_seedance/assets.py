@@ -36,22 +36,21 @@ def event_extra(
     both are absent when no price was known. ``seconds`` is the requested duration (for an
     extend: the new seconds, the billed part), absent when the API decides it.
     """
-    extra: dict[str, Any] = {
-        "prediction_id": prediction.id,
-        "model": prediction.model or (record or {}).get("model"),
-        "video_url": prediction.outputs[0] if prediction.outputs else None,
-        "prompt": shorten(prompt, PROMPT_CHARS),
-        "paths": list(paths),
-    }
-    if (duration := _seconds(seconds)) is not None:
-        extra["seconds"] = duration
+    model = prediction.model or (record or {}).get("model")
+    # Key order is what the asset page shows first (its JSON viewer is small).
+    extra: dict[str, Any] = {"prediction_id": prediction.id}
     if prediction.cost_usd is not None:
-        extra.update(cost_usd=prediction.cost_usd, cost_source=prediction.cost_source)
         currency = (record or {}).get("currency", "USD")
         source = "api" if prediction.cost_source == "api" else "table"
-        extra["cost"] = Quote(
-            usd=prediction.cost_usd, currency=currency, source=source, model=extra["model"] or ""
-        ).describe()
+        quote = Quote(usd=prediction.cost_usd, currency=currency, source=source, model=model or "")
+        extra["cost"] = quote.describe()
+    extra.update(model=model, prompt=shorten(prompt, PROMPT_CHARS))
+    if (duration := _seconds(seconds)) is not None:
+        extra["seconds"] = duration
+    extra["video_url"] = prediction.outputs[0] if prediction.outputs else None
+    if prediction.cost_usd is not None:
+        extra.update(cost_usd=prediction.cost_usd, cost_source=prediction.cost_source)
+    extra["paths"] = list(paths)
     if record is not None:
         extra["quote"] = {k: record[k] for k in ("usd", "currency", "source", "model")}
     return extra

@@ -124,8 +124,6 @@ class SeedanceGenerationOperator(BudgetMixin, PayOnceMixin, BaseOperator):
         resubmit_after_settle: bool = False,
         **kwargs: Any,
     ) -> None:
-        if kwargs.get("map_index_template") is None:  # mapped tasks say which prompt they are
-            kwargs["map_index_template"] = PROMPT_LABEL
         super().__init__(**kwargs)
         self.model = model
         self.extra_params = extra_params
@@ -139,6 +137,18 @@ class SeedanceGenerationOperator(BudgetMixin, PayOnceMixin, BaseOperator):
         self.reattach_on_retry = reattach_on_retry
         self.settle_window = float(settle_window)
         self.resubmit_after_settle = resubmit_after_settle
+
+    @classmethod
+    def partial(cls, **kwargs: Any) -> Any:
+        """``.partial()`` with a default ``map_index_template``: each mapped task is
+        labelled by its shortened prompt in the grid and task list, not 0, 1, 2.
+
+        Set on the partial (not in ``__init__``): Airflow reads the template from the
+        mapped operator's partial arguments when it builds the task's context.
+        """
+        if kwargs.get("map_index_template") is None:
+            kwargs["map_index_template"] = PROMPT_LABEL
+        return super().partial(**kwargs)  # type: ignore[misc]
 
     # -- the fields and their validation --
     def _declare(self, **fields: Any) -> None:

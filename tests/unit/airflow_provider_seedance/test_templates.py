@@ -16,6 +16,11 @@ import jinja2
 import pytest
 from airflow.providers.common.compat.sdk import DAG
 
+from airflow_provider_seedance.operators.seedance import (
+    SeedanceImageToVideoOperator,
+    SeedanceTextToVideoOperator,
+    SeedanceVideoEditOperator,
+)
 from airflow_provider_seedance.templates import LABEL_CHARS, PROMPT_LABEL, RUN_DATE, shorten
 from tests.support.provider import make_op
 
@@ -64,10 +69,20 @@ def test_prompt_label_is_empty_for_an_unmapped_task() -> None:
     assert _render(PROMPT_LABEL, task=task, ti=SimpleNamespace(map_index=-1)) == ""
 
 
-def test_generation_operators_label_mapped_tasks_by_default_and_keep_a_given_label() -> None:
-    assert make_op(image="https://example.com/a.png").map_index_template == PROMPT_LABEL
-    own = make_op(image="https://example.com/a.png", map_index_template="{{ task.image }}")
+@pytest.mark.parametrize(
+    "cls", [SeedanceImageToVideoOperator, SeedanceTextToVideoOperator, SeedanceVideoEditOperator]
+)
+def test_generation_operators_label_mapped_tasks_by_default_and_keep_a_given_label(
+    cls: Any,
+) -> None:
+    with DAG("labels_unit", schedule=None, start_date=datetime(2026, 1, 1)):
+        mapped = cls.partial(task_id="gen").expand(prompt=["a", "b"])
+        own = cls.partial(task_id="own", map_index_template="{{ task.image }}").expand(
+            prompt=["a"]
+        )
+    assert mapped.map_index_template == PROMPT_LABEL
     assert own.map_index_template == "{{ task.image }}"
+    assert make_op(image="https://example.com/a.png").map_index_template is None  # unmapped
 
 
 def test_shorten_keeps_one_line_and_marks_the_cut() -> None:
