@@ -17,13 +17,21 @@ import contextlib
 import json
 import shutil
 import tempfile
+import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.support.airflow_deployment import (
+    Deployment,
+    deployment_env,
+    running_deployment,
+    wait_for,
+)
+from tests.support.net import free_port
 from tests.support.paths import REPO_ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -140,6 +148,56 @@ class AirflowUI:
         """Open a UI page by its path (``/connections``, ``/dags/<id>/runs/<run>``...)."""
         page.goto(self.base_url + path)
         page.wait_for_load_state("networkidle")
+
+
+def ready(ui: AirflowUI) -> bool:
+    """True once the api-server answers a token request (it serves the UI too)."""
+    try:
+        ui.token()
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def airflow_ui_deployment(
+    home: Path,
+    dag_files: Sequence[Path],
+    extra_env: dict[str, str],
+    *,
+    username: str = "tester",
+    password: str = "tester-password-not-secret",
+) -> Iterator[tuple[Deployment, AirflowUI]]:
+    """A real Airflow 3 deployment (``tests/support/airflow_deployment.py``) whose UI a
+    browser test drives: ``dag_files`` copied into its DAGs folder, a simple-auth-manager
+    user to log in as, the connection Test button enabled, this checkout on PYTHONPATH.
+    Yields once the api-server answers and every DAG is parsed."""
+    dags = home / "dags"
+    dags.mkdir(parents=True, exist_ok=True)
+    for path in dag_files:
+        shutil.copy(path, dags / path.name)
+    port = free_port()
+    env = deployment_env(
+        home,
+        port,
+        {
+            **simple_auth_env(home, username, password),
+            "AIRFLOW__CORE__TEST_CONNECTION": "Enabled",
+            "PYTHONPATH": str(REPO_ROOT),
+            **extra_env,
+        },
+        jwt_secret="browser-test-jwt-secret-not-for-production",
+    )
+    with running_deployment(home, env, port) as dep:
+        ui = AirflowUI(f"http://127.0.0.1:{port}", username, password)
+        wait_for(lambda: ready(ui), 180, "the api-server to answer", dep)
+
+        def parsed() -> bool:
+            dag_ids = {d["dag_id"] for d in ui.api("GET", "/dags")["dags"]}
+            return len(dag_ids) >= len(dag_files)
+
+        wait_for(parsed, 180, "the dag-processor to parse the DAGs", dep)
+        yield dep, ui
 
 
 def simple_auth_env(home: Path, username: str, password: str) -> dict[str, str]:
