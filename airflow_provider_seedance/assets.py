@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from airflow_provider_seedance.templates import shorten
 from shared_client import Prediction, Quote
@@ -41,7 +41,7 @@ def event_extra(
     extra: dict[str, Any] = {"prediction_id": prediction.id}
     if prediction.cost_usd is not None:
         currency = (record or {}).get("currency", "USD")
-        source = "api" if prediction.cost_source == "api" else "table"
+        source: Literal["api", "table"] = "api" if prediction.cost_source == "api" else "table"
         quote = Quote(usd=prediction.cost_usd, currency=currency, source=source, model=model or "")
         extra["cost"] = quote.describe()
     extra.update(model=model, prompt=shorten(prompt, PROMPT_CHARS))

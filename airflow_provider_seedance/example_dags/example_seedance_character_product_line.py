@@ -9,8 +9,9 @@
   there, or on Airflow 3.1+ a person approves or rejects in ``approve_spend`` (which
   passes at once, asking nobody, when the batch fits).
 * ``generate_clip`` is mapped over the allocations; the prompt calls the character
-  ``@Image1``; each mapped task is labelled by its prompt. Videos land per run date under ``SEEDANCE_OUTPUT_URI`` (``file://./out`` by
-  default); the ``seedance_product_line`` asset gets an event per clip with its cost.
+  ``@Image1``, and each mapped task is labelled by its prompt. Videos land per run date
+  under ``SEEDANCE_OUTPUT_URI`` (``file://./out`` by default); the
+  ``seedance_product_line`` asset gets an event per clip with its cost.
 
 ``SEEDANCE_CHARACTER`` (JSON list of image paths or URLs) and ``SEEDANCE_PRODUCT_LINE``
 (JSON file: a list of ``{"prompt": ...}``) let the demo and the tests use their own inputs.

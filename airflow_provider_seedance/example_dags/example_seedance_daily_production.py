@@ -4,10 +4,10 @@
 * The ``seedance`` pool caps concurrent generations at the account's limit (Bronze: 2
   concurrent tasks); with deferral the pool slot is held while waiting, which is exactly
   what caps concurrency at WaveSpeed (``pool_slots`` counts deferred tasks, Airflow 2.7+).
-* Videos land under an object-storage folder per day (``RUN_DATE``: the run's
-  ``run_after`` date, which every run has, also one triggered without a logical date): ``SEEDANCE_OUTPUT_URI`` (Airflow
-  Variable ``seedance_output_uri`` or environment), ``file://`` under ``./out`` by default;
-  use ``s3://bucket/videos`` etc. in production.
+* Videos land under an object-storage folder per run date (``RUN_DATE``: the run's
+  ``run_after`` date, which every run has, also one triggered without a logical date):
+  ``SEEDANCE_OUTPUT_URI`` (Airflow Variable ``seedance_output_uri`` or environment),
+  ``file://`` under ``./out`` by default; use ``s3://bucket/videos`` etc. in production.
 * Each mapped task is labelled by its prompt in the grid (the operators' default
   ``map_index_template``).
 * The ``seedance_videos`` asset gets an event per product: prediction id, video URL,

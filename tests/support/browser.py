@@ -145,9 +145,12 @@ class AirflowUI:
         page.wait_for_url(lambda url: "/auth/login" not in url)
 
     def goto(self, page: Any, path: str) -> None:
-        """Open a UI page by its path (``/connections``, ``/dags/<id>/runs/<run>``...)."""
-        page.goto(self.base_url + path)
-        page.wait_for_load_state("networkidle")
+        """Open a UI page by its path (``/connections``, ``/dags/<id>/runs/<run>``...).
+
+        Waits for the document only: the UI polls the API while a page is open, so the
+        network is never idle; locators wait for the elements they need.
+        """
+        page.goto(self.base_url + path, wait_until="domcontentloaded")
 
 
 def ready(ui: AirflowUI) -> bool:

@@ -81,7 +81,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     require_chromium()
     tmp = tmp_path_factory.mktemp("airflow-ui")
     products = []
-    for (name, prompt), colour in zip(PRODUCTS.items(), ((200, 30, 30), (40, 120, 200))):
+    for (name, prompt), colour in zip(
+        PRODUCTS.items(), ((200, 30, 30), (40, 120, 200)), strict=True
+    ):
         image = save_png(tmp / f"{name}.png", (128, 96), colour)
         products.append({"image": str(image), "prompt": prompt})
     (tmp / "products.json").write_text(json.dumps(products))

@@ -48,9 +48,7 @@ def test_the_event_says_which_video_model_prompt_seconds_and_cost() -> None:
 
 
 def test_a_table_price_says_so_and_a_long_prompt_is_shortened() -> None:
-    extra = event_extra(
-        _prediction(cost_source="table"), [], None, prompt="x" * 500, seconds=None
-    )
+    extra = event_extra(_prediction(cost_source="table"), [], None, prompt="x" * 500, seconds=None)
     assert extra["cost"] == "$0.6000 USD (offline price table)"
     assert extra["cost_source"] == "table"
     assert len(extra["prompt"]) == PROMPT_CHARS and extra["prompt"].endswith("\u2026")
@@ -59,7 +57,10 @@ def test_a_table_price_says_so_and_a_long_prompt_is_shortened() -> None:
 
 def test_without_a_price_the_event_has_no_cost_rather_than_a_guess() -> None:
     extra = event_extra(
-        _prediction(cost_usd=None, cost_source=None, outputs=[]), [], None, prompt=None,
+        _prediction(cost_usd=None, cost_source=None, outputs=[]),
+        [],
+        None,
+        prompt=None,
         seconds="None",
     )
     assert "cost" not in extra and "cost_usd" not in extra and "seconds" not in extra

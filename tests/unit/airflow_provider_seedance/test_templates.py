@@ -60,7 +60,9 @@ def test_prompt_label_names_a_mapped_task_by_its_shortened_prompt() -> None:
     )
     assert label.startswith("A red sneaker rotates slowly on a white pedestal, soft")
     assert "\n" not in label and len(label) <= LABEL_CHARS
-    short = _render(PROMPT_LABEL, task=SimpleNamespace(prompt="a lamp"), ti=SimpleNamespace(map_index=0))
+    short = _render(
+        PROMPT_LABEL, task=SimpleNamespace(prompt="a lamp"), ti=SimpleNamespace(map_index=0)
+    )
     assert short == "a lamp"
 
 
@@ -77,9 +79,7 @@ def test_generation_operators_label_mapped_tasks_by_default_and_keep_a_given_lab
 ) -> None:
     with DAG("labels_unit", schedule=None, start_date=datetime(2026, 1, 1)):
         mapped = cls.partial(task_id="gen").expand(prompt=["a", "b"])
-        own = cls.partial(task_id="own", map_index_template="{{ task.image }}").expand(
-            prompt=["a"]
-        )
+        own = cls.partial(task_id="own", map_index_template="{{ task.image }}").expand(prompt=["a"])
     assert mapped.map_index_template == PROMPT_LABEL
     assert own.map_index_template == "{{ task.image }}"
     assert make_op(image="https://example.com/a.png").map_index_template is None  # unmapped
