@@ -144,6 +144,7 @@ def test_the_connection_form_saves_a_key_as_a_password_and_its_test_button_works
     stored = ui.api("GET", "/connections/wavespeed_ui")
     assert stored["conn_type"] == "wavespeed" and stored["host"] == stack.sim.base_url
     assert stored["password"] != API_KEY  # the API masks it
+    assert API_KEY not in page.content()  # and the page never shows it
     with page.expect_response(lambda r: r.url.endswith("/api/v2/connections/test")) as answer:
         row.get_by_label("Test Connection").click()
     assert answer.value.status == 200, answer.value.text()
@@ -236,3 +237,6 @@ def test_the_asset_event_shows_the_cost_and_prediction_id(stack: Stack, page: An
     assert f'"prediction_id":"{newest["prediction_id"]}"' in text
     assert '"cost":"{}"'.format(re.sub(r"\s", "", newest["cost"])) in text
     shoot(page, "airflow-asset-event")
+    for table in ("xcom", "asset_event", "trigger", "rendered_task_instance_fields"):
+        for row in stack.dep.query(f"SELECT * FROM {table}"):
+            assert API_KEY not in repr(row), table  # the key is in no stored UI data
