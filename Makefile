@@ -11,7 +11,7 @@ PIP_QUIET := -q --disable-pip-version-check
 STAMP := $(VENV)/.stamp-$(shell cat pyproject.toml constraints/py311.txt 2>/dev/null | sha1sum | cut -c1-12)
 AF2_STAMP := $(AF2_VENV)/.stamp-$(shell cat pyproject.toml constraints/airflow-2.11.txt 2>/dev/null | sha1sum | cut -c1-12)
 
-.PHONY: help venv venv-airflow2 demo test lint typecheck pytest pytest-airflow2 bench soak e2e-comfyui clean
+.PHONY: help venv venv-airflow2 debian-packages demo test lint typecheck pytest pytest-airflow2 bench soak e2e-comfyui clean
 
 help:
 	@echo "make demo   - run the example production DAG against the local simulator (videos land in ./out/)"
@@ -35,6 +35,11 @@ $(AF2_STAMP):
 venv: $(STAMP)
 venv-airflow2: $(AF2_STAMP)
 
+# Debian packages the tests need (chromium for the browser tests), installed only when
+# missing: a no-op on a machine that has them.
+debian-packages:
+	@bash scripts/ensure-debian-packages.sh
+
 demo: venv
 	$(VENV)/bin/python scripts/demo.py
 
@@ -45,7 +50,7 @@ lint: venv
 typecheck: venv
 	$(VENV)/bin/mypy
 
-pytest: venv
+pytest: venv debian-packages
 	$(VENV)/bin/python -m pytest -q -p no:cacheprovider
 
 pytest-airflow2: venv-airflow2

@@ -48,11 +48,25 @@ CONN_FIELDS: dict[str, dict[str, Any]] = {
 #: Connection extras the hook reads.
 EXTRA_FIELDS: tuple[str, ...] = tuple(CONN_FIELDS)
 
-HIDDEN_FIELDS: tuple[str, ...] = ("login", "schema", "port", "extra")
-RELABELING: dict[str, str] = {"password": "API key", "host": "Base URL"}
+#: Standard fields the API does not use. Not ``extra``: Airflow 3's form has no such
+#: standard field to hide (the "Extra Fields JSON" editor always shows), so declaring it
+#: only misled readers; the declarative extra fields above are what users fill in.
+#: Not ``port`` either: Airflow 3.3's Test button posts ``port: 0`` for a connection
+#: stored without a port, and the API server refuses that test ("Bad Request": the
+#: endpoint differs from the stored one). A stored port makes the button work, so the
+#: form shows the field and asks for it; the hook ignores it when the Base URL has one.
+HIDDEN_FIELDS: tuple[str, ...] = ("login", "schema")
+#: The port of the public API, the value the form asks for when the Base URL is empty.
+DEFAULT_PORT = 443
+RELABELING: dict[str, str] = {
+    "password": "API key",
+    "host": "Base URL",
+    "port": "Port (for the Test button)",
+}
 PLACEHOLDERS: dict[str, str] = {
     "host": f"{DEFAULT_BASE_URL} (leave empty for the public API)",
     "password": "WaveSpeed API key",
+    "port": f"{DEFAULT_PORT}, or the Base URL's port",
 }
 
 

@@ -9,8 +9,9 @@
   there, or on Airflow 3.1+ a person approves or rejects in ``approve_spend`` (which
   passes at once, asking nobody, when the batch fits).
 * ``generate_clip`` is mapped over the allocations; the prompt calls the character
-  ``@Image1``. Videos land per day under ``SEEDANCE_OUTPUT_URI`` (``file://./out`` by
-  default); the ``seedance_product_line`` asset gets an event per clip with its cost.
+  ``@Image1``, and each mapped task is labelled by its prompt. Videos land per run date
+  under ``SEEDANCE_OUTPUT_URI`` (``file://./out`` by default); the
+  ``seedance_product_line`` asset gets an event per clip with its cost.
 
 ``SEEDANCE_CHARACTER`` (JSON list of image paths or URLs) and ``SEEDANCE_PRODUCT_LINE``
 (JSON file: a list of ``{"prompt": ...}``) let the demo and the tests use their own inputs.
@@ -31,6 +32,7 @@ from airflow_provider_seedance.operators.seedance import (
     SeedanceTextToVideoOperator,
 )
 from airflow_provider_seedance.pools import seedance_pool_name
+from airflow_provider_seedance.templates import RUN_DATE
 from shared_client import DEFAULT_POLL_INTERVAL
 
 try:  # Airflow 3.1+: a person decides when the batch is over the cap
@@ -103,7 +105,7 @@ with DAG(
         task_id="generate_clip",
         pool=seedance_pool_name("wavespeed_default"),  # the account's, sized to its level
         poll_interval=float(os.environ.get("SEEDANCE_POLL_INTERVAL", DEFAULT_POLL_INTERVAL)),
-        output_path=os.environ.get("SEEDANCE_OUTPUT_URI", _DEFAULT_OUTPUT) + "/{{ ds }}",
+        output_path=os.environ.get("SEEDANCE_OUTPUT_URI", _DEFAULT_OUTPUT) + "/" + RUN_DATE,
         outlets=[PRODUCT_LINE_VIDEOS],
         **COMMON,
     ).expand_kwargs(quote.output)

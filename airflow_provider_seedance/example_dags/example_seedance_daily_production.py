@@ -5,10 +5,14 @@
   at the account level's limit (Bronze 2, Silver 300, ...), sized from the connection's
   ``account_level`` extra by ``python -m airflow_provider_seedance.pools``, which creates
   it counting deferred tasks: a deferred generation still runs at WaveSpeed.
-* Videos land under an object-storage folder per day: ``SEEDANCE_OUTPUT_URI`` (Airflow
-  Variable ``seedance_output_uri`` or environment), ``file://`` under ``./out`` by default;
-  use ``s3://bucket/videos`` etc. in production.
-* The ``seedance_videos`` asset gets an event per product, carrying prediction id and paths.
+* Videos land under an object-storage folder per run date (``RUN_DATE``: the run's
+  ``run_after`` date, which every run has, also one triggered without a logical date):
+  ``SEEDANCE_OUTPUT_URI`` (Airflow Variable ``seedance_output_uri`` or environment),
+  ``file://`` under ``./out`` by default; use ``s3://bucket/videos`` etc. in production.
+* Each mapped task is labelled by its prompt in the grid (the operators' default
+  ``map_index_template``).
+* The ``seedance_videos`` asset gets an event per product: prediction id, video URL,
+  model, prompt, seconds, cost (and whether the pricing API or the offline table gave it).
 
 The product list is read from ``SEEDANCE_PRODUCTS`` (a JSON file path) when set, so the
 demo and the end-to-end test can drive the same DAG with their own images.
@@ -25,6 +29,7 @@ from airflow.providers.common.compat.sdk import DAG, Asset
 
 from airflow_provider_seedance.operators.seedance import SeedanceImageToVideoOperator
 from airflow_provider_seedance.pools import seedance_pool_name
+from airflow_provider_seedance.templates import RUN_DATE
 from shared_client import DEFAULT_POLL_INTERVAL
 
 POOL = os.environ.get("SEEDANCE_POOL") or seedance_pool_name("wavespeed_default")
@@ -72,7 +77,8 @@ with DAG(
         output_path=(
             "{{ var.value.get('seedance_output_uri', '"
             + os.environ.get("SEEDANCE_OUTPUT_URI", _DEFAULT_OUTPUT)
-            + "') }}/{{ ds }}"
+            + "') }}/"
+            + RUN_DATE
         ),
         outlets=[SEEDANCE_VIDEOS],
     ).expand_kwargs(load_products())

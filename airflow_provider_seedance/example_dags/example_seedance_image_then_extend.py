@@ -24,6 +24,7 @@ from airflow_provider_seedance.operators.seedance import (
     SeedanceVideoExtendOperator,
 )
 from airflow_provider_seedance.pools import seedance_pool_name
+from airflow_provider_seedance.templates import RUN_DATE
 from shared_client import DEFAULT_POLL_INTERVAL
 
 _DEFAULT_OUTPUT = (Path.cwd() / "out").resolve().as_uri()
@@ -60,7 +61,7 @@ with DAG(
         duration=5,
         max_cost_usd=1.0,
         poll_interval=_POLL,
-        output_path=_OUTPUT + "/{{ ds }}/animated",
+        output_path=f"{_OUTPUT}/{RUN_DATE}/animated",
     ).expand_kwargs(load_products())
 
     SeedanceVideoExtendOperator.partial(
@@ -71,5 +72,6 @@ with DAG(
         duration=4,
         max_cost_usd=1.0,
         poll_interval=_POLL,
-        output_path=_OUTPUT + "/{{ ds }}/extended",
+        output_path=f"{_OUTPUT}/{RUN_DATE}/extended",
+        map_index_template="extend of clip {{ ti.map_index }}",  # one prompt for all
     ).expand(video=animate.output)

@@ -14,6 +14,7 @@ from pathlib import Path
 from airflow.providers.common.compat.sdk import DAG, task
 
 from airflow_provider_seedance.sensors.seedance import SeedancePredictionSensor
+from airflow_provider_seedance.templates import RUN_DATE
 
 _DEFAULT_OUTPUT = (Path.cwd() / "out" / "external").resolve().as_uri()
 
@@ -40,5 +41,6 @@ with DAG(
         deferrable=True,
         poke_interval=10,
         timeout=3 * 3600,
-        output_path=os.environ.get("SEEDANCE_OUTPUT_URI", _DEFAULT_OUTPUT) + "/{{ ds }}",
+        output_path=os.environ.get("SEEDANCE_OUTPUT_URI", _DEFAULT_OUTPUT) + "/" + RUN_DATE,
+        map_index_template="{{ task.prediction_id }}",
     ).expand(prediction_id=prediction_ids())

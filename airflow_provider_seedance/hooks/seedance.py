@@ -106,21 +106,30 @@ def _as_bool(value: Any, *, default: bool) -> bool:
     return str(value).strip().lower() not in ("false", "0", "no", "off")
 
 
+_DEFAULT_PORTS = {"https": 443, "http": 80}
+
+
 def base_url_from(host: str | None, schema: str | None, port: int | None) -> str | None:
     """Build the API base URL from the connection's host, schema and port fields.
 
-    ``host`` may be a full URL (``http://127.0.0.1:8123``), which wins; otherwise the
-    schema field picks ``http``/``https`` (default https) and the port is appended.
+    ``host`` may be a full URL (``http://127.0.0.1:8123``), whose own port wins;
+    otherwise the schema field picks ``http``/``https`` (default https) and the port is
+    appended. Port 0 (what Airflow 3.3's UI posts for "no port") and the scheme's default
+    port (443, 80: what the form asks for so its Test button works) add nothing.
     """
     if not host:
         return None
     host = host.strip().rstrip("/")
     if "://" in host:
         parts = urlsplit(host)
+        if port == _DEFAULT_PORTS.get(parts.scheme):
+            port = None
         if port and parts.port is None:
             return f"{parts.scheme}://{parts.hostname}:{port}{parts.path}".rstrip("/")
         return host
     scheme = schema if schema in ("http", "https") else "https"
+    if port == _DEFAULT_PORTS[scheme]:
+        port = None
     return f"{scheme}://{host}:{port}" if port else f"{scheme}://{host}"
 
 

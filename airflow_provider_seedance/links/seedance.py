@@ -1,5 +1,9 @@
 """The "Seedance video" extra link: opens the first output video of the task.
 
+While the task is deferred (the generation runs) the link already points at the
+prediction's result URL (the API's ``urls.get``), pushed before deferring, so the Details
+tab never shows an empty "Extra Links" heading; once the video exists it is the video.
+
 The URL is stored in XCom by the task itself, so the UI (webserver in Airflow 2, API
 server in Airflow 3) needs neither a live operator nor the API key to show it.
 """
@@ -30,8 +34,10 @@ class SeedanceVideoLink(BaseOperatorLink):
     def persist(context: Any, url: str | None) -> None:
         """Store the link target for this task instance.
 
-        An empty value is stored too (before deferring): Airflow 3 resolves links when a
-        try ends, deferral included, and a missing XCom is logged there as an error.
+        Called before deferring with the prediction's result URL, and when the task ends
+        with the video URL. An empty value is stored too when there is none: Airflow 3
+        resolves links when a try ends, deferral included, and a missing XCom is logged
+        there as an error.
         """
         context["ti"].xcom_push(key=VIDEO_URL_XCOM_KEY, value=url or "")
 

@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 
 from airflow.providers.common.compat.sdk import BaseOperator
 
+from airflow_provider_seedance import assets
 from airflow_provider_seedance.hooks.seedance import DEFAULT_CONN_ID, SeedanceHook
 from airflow_provider_seedance.links.seedance import SeedanceVideoLink
 from airflow_provider_seedance.operators.budget import BudgetMixin, parse_cap, with_cost
@@ -40,6 +41,7 @@ from airflow_provider_seedance.results import (
     result_dict,
 )
 from airflow_provider_seedance.storage import prepare_destination, write_videos
+from airflow_provider_seedance.templates import PROMPT_LABEL
 from airflow_provider_seedance.triggers.seedance import SeedancePredictionTrigger
 from shared_client import (
     DEFAULT_POLL_INTERVAL,
@@ -146,6 +148,18 @@ class SeedanceGenerationOperator(BudgetMixin, PayOnceMixin, RateLimitMixin, Base
         self.resubmit_after_settle = resubmit_after_settle
         self.rate_limit_worker_wait = rate_limit_worker_wait
 
+    @classmethod
+    def partial(cls, **kwargs: Any) -> Any:
+        """``.partial()`` with a default ``map_index_template``: each mapped task is
+        labelled by its shortened prompt in the grid and task list, not 0, 1, 2.
+
+        Set on the partial (not in ``__init__``): Airflow reads the template from the
+        mapped operator's partial arguments when it builds the task's context.
+        """
+        if kwargs.get("map_index_template") is None:
+            kwargs["map_index_template"] = PROMPT_LABEL
+        return super().partial(**kwargs)  # type: ignore[misc]
+
     # -- the fields and their validation --
     def _declare(self, **fields: Any) -> None:
         """Set the mode's request fields, then check the literal ones (at parse time)."""
@@ -224,7 +238,8 @@ class SeedanceGenerationOperator(BudgetMixin, PayOnceMixin, RateLimitMixin, Base
         if prediction.is_terminal:
             return self._finish(context, client, prediction, ledger)
         if self.deferrable:
-            SeedanceVideoLink.persist(context, None)
+            # The link works while the task is deferred: the prediction's result URL.
+            SeedanceVideoLink.persist(context, prediction.result_url)
             self.defer(
                 trigger=SeedancePredictionTrigger(
                     prediction_id=prediction.id,
@@ -319,18 +334,12 @@ class SeedanceGenerationOperator(BudgetMixin, PayOnceMixin, RateLimitMixin, Base
         paths: list[str],
         record: dict[str, Any] | None,
     ) -> None:
-        """Attach the prediction id, paths and, when known, the cost and its quote to each
-        outlet's event, so downstream DAGs know what arrived and what it cost."""
-        outlet_events = context.get("outlet_events")
-        if outlet_events is None:
-            return
-        extra: dict[str, Any] = {"prediction_id": prediction.id, "paths": paths}
-        if prediction.cost_usd is not None:
-            extra.update(cost_usd=prediction.cost_usd, cost_source=prediction.cost_source)
-        if record is not None:
-            extra["quote"] = {k: record[k] for k in ("usd", "currency", "source", "model")}
-        for outlet in self.outlets or []:
-            try:
-                outlet_events[outlet].extra = extra
-            except (KeyError, TypeError, AttributeError):
-                log.debug("Outlet %r takes no event extra", outlet, exc_info=True)
+        """Tell each outlet's event what was made and what it cost (:mod:`..assets`)."""
+        extra = assets.event_extra(
+            prediction,
+            paths,
+            record,
+            prompt=getattr(self, "prompt", None),
+            seconds=getattr(self, "duration", None),
+        )
+        assets.emit(context, self.outlets, extra)

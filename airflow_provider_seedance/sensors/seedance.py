@@ -83,7 +83,7 @@ class SeedancePredictionSensor(BaseSensorOperator):
             prediction = client.get_prediction(prediction_id)
             if prediction.is_terminal:
                 return self._finish(context, client, prediction)
-        SeedanceVideoLink.persist(context, None)
+        SeedanceVideoLink.persist(context, prediction.result_url)  # a link while deferred
         self.defer(
             trigger=SeedancePredictionTrigger(
                 prediction_id=prediction_id,

@@ -98,6 +98,7 @@ def test_the_quote_and_cost_are_recorded_in_xcom_the_asset_event_and_the_log_onc
     assert len(submits) == 1, [r.getMessage() for r in submits]
     pid = context["ti"].xcom["prediction_id"]
     assert pid in submits[0].getMessage() and f"${MINI_5S:.4f}" in submits[0].getMessage()
+    assert MINI_I2V in submits[0].getMessage() and "(pricing API)" in submits[0].getMessage()
     record = context["ti"].xcom[QUOTE_XCOM_KEY]
     assert record == {
         "usd": MINI_5S,
@@ -117,6 +118,8 @@ def test_the_quote_and_cost_are_recorded_in_xcom_the_asset_event_and_the_log_onc
     extra = context["outlet_events"][asset].extra
     assert extra["prediction_id"] == pid and extra["cost_usd"] == MINI_5S
     assert extra["cost_source"] == "api" and extra["quote"]["model"] == MINI_I2V
+    assert extra["cost"] == f"${MINI_5S:.4f} USD (pricing API)" and extra["model"] == MINI_I2V
+    assert extra["video_url"] == event["prediction"]["outputs"][0]
 
 
 def test_a_templated_cap_is_rendered_and_a_bad_one_named(

@@ -71,3 +71,27 @@ def test_hook_form_widgets_match_conn_fields() -> None:
 def test_one_version_for_the_distribution() -> None:
     assert airflow_provider_seedance.__version__ == shared_client.__version__
     assert get_provider_info()["versions"] == [shared_client.__version__]
+
+
+def test_the_form_hides_no_extra_editor_it_cannot_hide_and_asks_for_the_port() -> None:
+    """Airflow 3's form has no standard ``extra`` field to hide: declaring it misled. The
+    port is shown (a stored port is what makes Airflow 3.3's Test button work)."""
+    behaviour = _connection_type()["ui-field-behaviour"]
+    assert "extra" not in behaviour["hidden-fields"]
+    assert "port" not in behaviour["hidden-fields"]
+    assert set(behaviour["hidden-fields"]) == {"login", "schema"}
+    assert "Test" in behaviour["relabeling"]["port"]
+    assert str(connection_form.DEFAULT_PORT) in behaviour["placeholders"]["port"]
+
+
+def test_airflow_reads_the_form_the_provider_declares() -> None:
+    """What Airflow 3's API server hands the UI, through its own ProvidersManager."""
+    pytest.importorskip("airflow.api_fastapi")
+    from airflow.providers_manager import ProvidersManager
+
+    pm = ProvidersManager()
+    behaviour = pm.field_behaviours["wavespeed"]
+    assert behaviour["hidden_fields"] == ["login", "schema"]
+    assert behaviour["relabeling"]["password"] == "API key"
+    widgets = {k: v for k, v in pm.connection_form_widgets.items() if "__wavespeed__" in k}
+    assert {w.field_name for w in widgets.values()} == set(connection_form.EXTRA_FIELDS)

@@ -19,6 +19,14 @@ from tests.support.provider import API_KEY
         ("api.wavespeed.ai", None, None, "https://api.wavespeed.ai"),
         ("127.0.0.1", "http", 9000, "http://127.0.0.1:9000"),
         ("127.0.0.1", "ftp", None, "https://127.0.0.1"),
+        # Airflow 3.3's UI posts port 0 for "no port"; the form asks for 443 (Test button)
+        ("http://127.0.0.1:8123", None, 0, "http://127.0.0.1:8123"),
+        ("https://api.wavespeed.ai", None, 0, "https://api.wavespeed.ai"),
+        ("https://api.wavespeed.ai", None, 443, "https://api.wavespeed.ai"),
+        ("http://127.0.0.1:8123", None, 443, "http://127.0.0.1:8123"),
+        ("api.wavespeed.ai", None, 443, "https://api.wavespeed.ai"),
+        ("127.0.0.1", "http", 80, "http://127.0.0.1"),
+        (None, None, 443, None),
     ],
 )
 def test_base_url_from_connection_fields(

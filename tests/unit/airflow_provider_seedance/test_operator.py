@@ -129,6 +129,9 @@ def test_execute_uploads_submits_pushes_id_and_defers(
     assert before + 120 <= trigger.deadline <= time.time() + 120
     assert API_KEY not in json.dumps(trigger.serialize()[1])
     assert context["task_state_store"].data[STATE_KEY] == pid
+    # The "Seedance video" link works while deferred: the prediction's result URL.
+    link = context["ti"].xcom["seedance_video_url"]
+    assert link == f"{sim.base_url}/api/v3/predictions/{pid}/result"
     stats = sim.stats()
     assert stats["submissions"] == 1 and stats["uploads"] == 1
 
@@ -179,5 +182,9 @@ def test_execute_complete_success_downloads_emits_asset_and_link(
     assert decode(result["video_paths"][0]) > 0
     assert context["outlet_events"][asset].extra == {
         "prediction_id": result["prediction_id"],
+        "model": event["prediction"]["model"],
+        "video_url": result["video_urls"][0],
+        "prompt": "a slow pan",
+        "seconds": 5,
         "paths": result["video_paths"],
-    }
+    }  # no price record in this context: no cost rather than a guess

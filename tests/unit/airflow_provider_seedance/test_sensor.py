@@ -65,6 +65,8 @@ def test_deferrable_sensor_defers_with_the_shared_trigger(
         sensor.execute(context)
     assert isinstance(info.value.trigger, SeedancePredictionTrigger)
     assert info.value.trigger.prediction_id == pid
+    link = context["ti"].xcom["seedance_video_url"]  # a working link while deferred
+    assert link == f"{sim.base_url}/api/v3/predictions/{pid}/result"
     event = {"status": "timeout", "prediction": {"id": pid}, "message": "deadline"}
     with pytest.raises(SeedanceGenerationError, match="deadline"):
         sensor.execute_complete(context, event)
