@@ -51,7 +51,7 @@ typecheck: venv
 	$(VENV)/bin/mypy
 
 pytest: venv debian-packages
-	$(VENV)/bin/python -m pytest -q -p no:cacheprovider
+	SEEDANCE_REQUIRE_BROWSER=1 $(VENV)/bin/python -m pytest -q -p no:cacheprovider
 
 pytest-airflow2: venv-airflow2
 	$(AF2_VENV)/bin/python -m pytest -q -p no:cacheprovider -m "not e2e" tests/unit/airflow_provider_seedance
