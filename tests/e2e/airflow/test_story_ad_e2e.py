@@ -44,15 +44,11 @@ import av  # noqa: E402
 import numpy as np  # noqa: E402
 
 from seedance_simulator import Simulator  # noqa: E402
-from tests.support.airflow_deployment import wait_for  # noqa: E402
 from tests.support.net import free_port  # noqa: E402
 from tests.support.paths import REPO_ROOT as ROOT  # noqa: E402
 from tests.support.story_approval import (  # noqa: E402
     AirflowAPI,
     answer_approval,
-    approval_url,
-    run_to_approval,
-    story_ad_deployment,
     story_env,
     wait_for_approval,
 )
@@ -228,31 +224,3 @@ def _states(story: StoryHome, run_id: str) -> dict[str, str]:
             ("seedance_story_ad", run_id),
         )
         return {task: state for task, state in rows}
-
-
-def test_a_running_deployment_brings_the_story_to_its_approval_and_a_rejection_ends_it(
-    tmp_path: Path,
-) -> None:
-    """The helper the approval-screen tests start from, on a real scheduler and triggerer:
-    triggered with no logical date, the run reaches ``approve_final`` with its body."""
-    with (
-        Simulator(api_key=API_KEY, generation_time=1.0, fast=True) as sim,
-        story_ad_deployment(tmp_path, sim, API_KEY) as (dep, api),
-    ):
-        run_id, detail = run_to_approval(dep, api)
-        assert detail["task_instance"]["dag_run_id"] == run_id
-        assert "![contact sheet](http" in detail["body"] and "Quoted **$" in detail["body"]
-        assert approval_url(api, detail).startswith(api.base_url + "/dags/seedance_story_ad/")
-        answer_approval(api, detail, approve=False)
-
-        def finished() -> str | None:
-            rows = dep.query("SELECT state FROM dag_run WHERE run_id=?", run_id)
-            return rows[0][0] if rows and rows[0][0] in ("success", "failed") else None
-
-        assert wait_for(finished, 240, "the run to end", dep) == "success"
-        skipped = dep.query(
-            "SELECT task_id FROM task_instance WHERE run_id=? AND task_id LIKE 'final.shot_%' "
-            "AND state='skipped'", run_id,
-        )  # fmt: skip
-        assert len(skipped) == FINAL_SHOTS
-        assert sim.stats()["submissions"] == DRAFT_SHOTS
