@@ -64,8 +64,11 @@ from .polling import DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT
 from .quotes import Quote, Usage, table_quote
 from .request_common import MediaSource
 from .retry import RetryPolicy
-from .story_runner import ShotResult, ShotUpdate, StoryResult
-from .storyboard import Shot, Storyboard
+from .stitch import Clip, contact_sheet, last_frame_png, video_seconds
+from .stitch import stitch as stitch_videos
+from .story_runner import ShotResult, ShotUpdate, StoryResult, reusable_shots
+from .storyboard import MAX_STORY_SECONDS, Shot, Storyboard
+from .storyboard import TIERS as STORY_TIERS
 from .submissions import body_fingerprint
 from .submit_intent import DEFAULT_SETTLE_WINDOW, SubmitIntent
 from .video_requests import VideoEditRequest, VideoExtendRequest
@@ -80,14 +83,17 @@ __all__ = [
     "FAMILY_PREFIX",
     "IMAGE_TO_VIDEO_MODELS",
     "MAX_DURATION",
+    "MAX_STORY_SECONDS",
     "MIN_DURATION",
     "MODELS",
     "RESOLUTIONS",
     "RESOLUTION_PRICE_FACTORS",
+    "STORY_TIERS",
     "APIError",
     "AsyncSeedanceClient",
     "AuthenticationError",
     "BudgetExceededError",
+    "Clip",
     "DownloadError",
     "GenerationFailedError",
     "GenerationTimeoutError",
@@ -123,10 +129,15 @@ __all__ = [
     "__version__",
     "body_fingerprint",
     "canonical_fingerprint",
+    "contact_sheet",
     "default_model",
     "failure_message",
     "is_family_path",
+    "last_frame_png",
     "model_spec",
     "models_for",
+    "reusable_shots",
+    "stitch_videos",
     "table_quote",
+    "video_seconds",
 ]
