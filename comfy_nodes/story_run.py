@@ -39,7 +39,6 @@ from shared_client import (
     last_frame_png,
     reusable_shots,
     stitch_videos,
-    video_seconds,
 )
 
 from .budget import SessionCapError, ledger_for
@@ -55,6 +54,15 @@ from .waiting import HostHooks, sliced
 __all__ = ["StoryJob", "StoryOutcome", "concat_videos", "last_frame", "parse_story", "run_story"]
 
 logger = logging.getLogger(__name__)
+
+
+def film_seconds(path: Path) -> float:
+    """The file's length as its container states it (a remuxed stream's own duration
+    field may stop at its last packet's start, a frame or two short)."""
+    import av
+
+    with av.open(str(path)) as container:
+        return float(container.duration or 0) / 1e6
 
 
 def comfy_input_directory() -> Path | None:
@@ -121,12 +129,12 @@ def concat_videos(values: dict[str, Any], scratch: Path, out_dir: Path | None = 
     folder = (out_dir or default_cache_dir()) / "stitched"
     dest = folder / f"concat-{key[:20]}.mp4"
     if dest.is_file():
-        return Stitched(dest, False, video_seconds(dest), len(files))
+        return Stitched(dest, False, film_seconds(dest), len(files))
     try:
         path, reencoded = stitch_videos([Clip(p) for p in files], dest)
     except Exception as exc:
         raise NodeInputError(f"video_N: the inputs cannot be joined ({exc})") from None
-    return Stitched(path, reencoded, video_seconds(path), len(files))
+    return Stitched(path, reencoded, film_seconds(path), len(files))
 
 
 # -- SeedanceStoryboard -------------------------------------------------------------------
@@ -186,10 +194,9 @@ def parse_story(values: dict[str, Any], *, input_dir: Path | None = None) -> Sto
     images = [
         first_image_as_png(v, field=k)
         for k, v in sorted(
-            ((k, v) for k, v in values.items() if k.startswith("reference_image_") and v),
+            ((k, v) for k, v in values.items() if k.startswith("reference_image_") and v is not None),
             key=lambda item: int(item[0].rsplit("_", 1)[1]),
         )
-        if v is not None
     ]
     if images:
         refs = data.get("references") or {}
@@ -335,7 +342,7 @@ async def run_story(
         raise
     except SeedanceError as exc:
         raise GenerationError(_explain(exc, settings)) from None
-    seconds = await asyncio.to_thread(video_seconds, result.film)
+    seconds = await asyncio.to_thread(film_seconds, result.film)
     new_charge = sum(quotes[i].usd for i in submitted if i in quotes)
     host.show_progress(describe()[0], 1.0)
     return StoryOutcome(result, quotes, new_charge, seconds)
