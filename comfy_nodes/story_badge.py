@@ -90,10 +90,10 @@ def story_badge_expression(table: tuple[InputSpec, ...]) -> str:
         "(\n"
         f"  $labels := {data};\n"
         '  $text := $replace($string(widgets.storyboard), /(^|\\n)[ \\t]*#[^\\n]*/, "$1");\n'
-        f"  $durations := $match($text, /{_key('duration')}\"?([0-9]+)/).groups[1];\n"
+        f'  $durations := $match($text, /{_key("duration")}"?([0-9]+)/).groups[1];\n'
         f"  $shots := $count($match($text, /{_key('prompt')}/));\n"
-        f"  $boardTier := $match($text, /{_key('tier')}\"?({tiers})\\b/)[0].groups[1];\n"
-        f"  $boardRes := $match($text, /{_key('resolution')}\"?({res})\\b/)[0].groups[1];\n"
+        f'  $boardTier := $match($text, /{_key("tier")}"?({tiers})\\b/)[0].groups[1];\n'
+        f'  $boardRes := $match($text, /{_key("resolution")}"?({res})\\b/)[0].groups[1];\n'
         f'  $tier := widgets.tier != "{BOARD}" ? widgets.tier'
         f' : ($exists($boardTier) ? $boardTier : "{DEFAULT_TIER}");\n'
         f'  $res := widgets.resolution != "{BOARD}" ? widgets.resolution'

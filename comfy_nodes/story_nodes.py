@@ -25,7 +25,7 @@ from .inputs import MAX_SEED, InputSpec, reference_counts, v1_input_types, v3_in
 from .runner import run_blocking
 from .settings import load_settings
 from .story_badge import BOARD, make_story_badge
-from .story_run import StoryOutcome, Stitched, concat_videos, last_frame, parse_story, run_story
+from .story_run import Stitched, StoryOutcome, concat_videos, last_frame, parse_story, run_story
 
 __all__ = ["STORY_DISPLAY_NAMES", "STORY_NODE_IDS", "STORY_V1_CLASSES", "make_story_v3_nodes"]
 

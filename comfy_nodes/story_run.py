@@ -194,7 +194,11 @@ def parse_story(values: dict[str, Any], *, input_dir: Path | None = None) -> Sto
     images = [
         first_image_as_png(v, field=k)
         for k, v in sorted(
-            ((k, v) for k, v in values.items() if k.startswith("reference_image_") and v is not None),
+            (
+                (k, v)
+                for k, v in values.items()
+                if k.startswith("reference_image_") and v is not None
+            ),
             key=lambda item: int(item[0].rsplit("_", 1)[1]),
         )
     ]
@@ -314,8 +318,11 @@ async def run_story(
 
             def describe() -> tuple[str, float]:
                 done = sum("downloaded" in s or "reused" in s for s in status.values())
-                text = "\n".join(status[i] if status[i] != "waiting" else
-                                 f"shot {i + 1}/{total}: waiting" for i in range(total))  # fmt: skip
+                lines = (
+                    status[i] if status[i] != "waiting" else f"shot {i + 1}/{total}: waiting"
+                    for i in range(total)
+                )
+                text = "\n".join(lines)
                 elapsed = int(time.monotonic() - started)
                 summary = session.summary(settings.max_cost_usd)
                 return f"{text}\nElapsed: {elapsed}s\n{price}\n{summary}", done / total * 0.95

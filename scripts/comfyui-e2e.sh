@@ -16,7 +16,9 @@
 #    scripts/comfyui_support/comfyui_e2e_check.py (image-to-video, interrupt, restart) and
 #    comfyui_modes_check.py (price badges in /object_info, text-to-video with image, video
 #    and audio references then extend, extend of a loaded video, the max_cost_usd cap),
-#    then stops both (by PID).
+#    then comfyui_story_check.py (the "three-shot product story" template queued: the film
+#    decodes to the board's length, contact sheet, SeedanceLastFrame exact, ConcatVideos
+#    with and without re-encoding, a re-queue pays nothing), then stops both (by PID).
 # 4. pay once across a crash (scripts/comfyui_support/comfyui_crash_check.py): SIGKILLs
 #    ComfyUI's python while its submit's answer is held open by the simulator
 #    ($CRASH_SUBMIT_HOLD s, history lag $CRASH_HISTORY_LAG s), and once right after the
@@ -28,7 +30,7 @@ COMFYUI_DIR=${1:?usage: scripts/comfyui-e2e.sh COMFYUI_DIR}
 COMFYUI_DIR=$(cd "$COMFYUI_DIR" && pwd)
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 SUPPORT="$REPO/scripts/comfyui_support"
-PROJECT_PY="$REPO/.venv/bin/python"
+PROJECT_PY=${PROJECT_PY:-$REPO/.venv/bin/python}  # the project's venv (a worktree may borrow one)
 COMFY_VENV=${COMFY_VENV:-$REPO/.venv-comfyui}
 PY311=$(command -v python3.11 || command -v python3)
 SENTINEL="sk-e2e-SENTINEL-$(date +%s)-$$"
@@ -147,6 +149,12 @@ modes() {
     --sentinel "$SENTINEL" --simulator-url "$SIM_URL" --pid "$COMFY_PID"
 }
 
+story() {
+  "$PROJECT_PY" "$SUPPORT/comfyui_story_check.py" --url "http://127.0.0.1:$PORT" \
+    --output-dir "$WORK/output" --sentinel "$SENTINEL" --simulator-url "$SIM_URL" \
+    --pid "$COMFY_PID" "$@"
+}
+
 crash() {
   "$PROJECT_PY" "$SUPPORT/comfyui_crash_check.py" --url "http://127.0.0.1:$PORT" \
     --graph "$SUPPORT/seedance_i2v_api.json" --output-dir "$WORK/output" \
@@ -173,10 +181,18 @@ if [[ $status -eq 0 ]]; then
   modes || status=$?
 fi
 if [[ $status -eq 0 ]]; then
+  echo "== stories: the three-shot product story template, SeedanceLastFrame, SeedanceConcatVideos"
+  story || status=$?
+fi
+if [[ $status -eq 0 ]]; then
   echo "== restarting ComfyUI: the same graph must be answered without a new paid submit"
   kill "$COMFY_PID"; wait "$COMFY_PID" 2>/dev/null || true
   start_comfyui
   check --after-restart || status=$?
+fi
+if [[ $status -eq 0 ]]; then
+  echo "== the story again after the restart: every shot reused from the node's folder"
+  story --after-restart || status=$?
 fi
 if [[ $status -eq 0 ]]; then
   echo "== crash 1: SIGKILL ComfyUI while its submit's answer is held ${CRASH_SUBMIT_HOLD}s, restart, re-queue"

@@ -204,7 +204,7 @@ async def test_concat_joins_in_socket_order_and_reencodes_only_when_needed(
     assert json.loads(mixed)["reencoded"] is True and json.loads(mixed)["seconds"] == 3.0
     with pytest.raises(NodeInputError, match="at least two"):
         await node.execute(video_1=video(str(a)))
-    frames, audio, fps, v1_info = V1_CLASSES["SeedanceConcatVideos"]().run(
+    frames, _audio, fps, v1_info = V1_CLASSES["SeedanceConcatVideos"]().run(
         video_1=video(str(a)), video_2=video(str(b))
     )
     assert frames.shape[0] == 40 and json.loads(v1_info)["inputs"] == 2

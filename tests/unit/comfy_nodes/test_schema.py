@@ -166,6 +166,10 @@ def test_story_nodes_inputs_and_outputs(fake_latest: ModuleType) -> None:
         "resolution": ["board", "480p", "720p", "1080p"],
     }
     assert V1_CLASSES["SeedanceStoryboard"].RETURN_NAMES == (
-        "frames", "audio", "fps", "contact_sheet", "info"
+        "frames",
+        "audio",
+        "fps",
+        "contact_sheet",
+        "info",
     )
     assert V1_CLASSES["SeedanceLastFrame"].RETURN_TYPES == ("IMAGE",)
