@@ -14,6 +14,7 @@ The stitching benchmark (ours against ``ffmpeg``) is ``bench_stitch.py``.
 from __future__ import annotations
 
 import asyncio
+import os
 import statistics
 import sys
 import tempfile
@@ -64,6 +65,7 @@ def spread(values: list[float]) -> str:
 
 
 def main() -> int:
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         story, chain = story_rounds(Path(tmp))
     ratio = statistics.median(story) / statistics.median(chain)
@@ -84,7 +86,8 @@ def main() -> int:
         {"story_seconds": story, "chain_seconds": chain, "generation_time": GENERATION_TIME},
         command=".venv/bin/python benchmarks/bench_story.py",
         notes=(
-            f"CPU: {harness.machine()['cpu']}. Simulator in fast mode, generation time "
+            f"CPU: {harness.machine()['cpu']} (load average {load_before:.1f} before, "
+            f"{os.getloadavg()[0]:.1f} after). Simulator in fast mode, generation time "
             f"{GENERATION_TIME:g} s per shot, poll interval 0.25 s; mini tier, 480p, 4 s shots. "
             "The story: three continue-shots plus two independent cut shots; the chain: the "
             "three continue-shots alone. Both include downloading, last-frame extraction and "

@@ -217,7 +217,10 @@ def parse_story(values: dict[str, Any], *, input_dir: Path | None = None) -> Sto
     except InvalidRequestError as exc:
         raise NodeInputError(str(exc)) from None
     identity = {
-        "board": {k: v for k, v in data.items() if k != "references"},
+        # YAML may hold dates and the like: the identity is the JSON the board reads as
+        "board": json.loads(
+            json.dumps({k: v for k, v in data.items() if k != "references"}, default=str)
+        ),
         "refs": {
             kind: [_media_identity(v) for v in getattr(board, f"reference_{kind}")]
             for kind in ("images", "videos", "audios")
