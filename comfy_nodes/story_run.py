@@ -37,7 +37,7 @@ from shared_client import (
     StoryResult,
     canonical_fingerprint,
     last_frame_png,
-    reusable_shots,
+    paid_shots,
     stitch_videos,
 )
 
@@ -290,7 +290,7 @@ async def run_story(
     started = time.monotonic()
     try:
         async with client_factory(settings) as client:
-            reused = reusable_shots(board, dest)
+            prepaid = paid_shots(board, dest)
             host.show_progress(f"Pricing {total} shots…", 0.0)
             try:
                 quotes = await _quotes(client, board, list(range(total)))
@@ -302,7 +302,7 @@ async def run_story(
                     ) from None
                 logger.warning("seedance: %s; the storyboard runs unpriced", exc)
                 quotes = {}
-            to_pay = [i for i in range(total) if i not in reused]
+            to_pay = [i for i in range(total) if i not in prepaid]
             due = round(sum(quotes[i].usd for i in to_pay if i in quotes), 4)
             reservation = None
             if quotes and to_pay:
@@ -311,7 +311,7 @@ async def run_story(
                 reservation = ledger_for(settings.base_url).reserve(
                     held, settings.max_cost_usd, settings.config_path
                 )
-            price = _price_text(quotes, reused, due)
+            price = _price_text(quotes, prepaid, due)
             session = ledger_for(settings.base_url)
 
             def on_update(update: ShotUpdate) -> None:
@@ -358,13 +358,13 @@ async def run_story(
     return StoryOutcome(result, quotes, new_charge, seconds)
 
 
-def _price_text(quotes: dict[int, Quote], reused: frozenset[int], due: float) -> str:
+def _price_text(quotes: dict[int, Quote], prepaid: frozenset[int], due: float) -> str:
     if not quotes:
         return "Price: unknown (the board could not be priced)"
     whole = sum(q.usd for q in quotes.values())
     origin = {"api": "pricing API", "table": "offline price table"}
     sources = {origin[q.source] for q in quotes.values()}
     text = f"Price: ${whole:.4f} USD for the board ({', '.join(sorted(sources))})"
-    if reused:
-        text += f"; {len(reused)} shot(s) reused, ${due:.4f} still to pay"
+    if prepaid:
+        text += f"; {len(prepaid)} shot(s) paid earlier, ${due:.4f} still to pay"
     return text

@@ -66,7 +66,7 @@ from .request_common import MediaSource
 from .retry import RetryPolicy
 from .stitch import Clip, contact_sheet, last_frame_png, video_seconds
 from .stitch import stitch as stitch_videos
-from .story_runner import ShotResult, ShotUpdate, StoryResult, reusable_shots
+from .story_runner import ShotResult, ShotUpdate, StoryResult, paid_shots
 from .storyboard import MAX_STORY_SECONDS, Shot, Storyboard
 from .storyboard import TIERS as STORY_TIERS
 from .submissions import body_fingerprint
@@ -136,7 +136,7 @@ __all__ = [
     "last_frame_png",
     "model_spec",
     "models_for",
-    "reusable_shots",
+    "paid_shots",
     "stitch_videos",
     "table_quote",
     "video_seconds",

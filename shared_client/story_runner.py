@@ -35,7 +35,7 @@ from .submit_intent import DEFAULT_SETTLE_WINDOW, SubmitIntent
 if TYPE_CHECKING:
     from .async_client import AsyncSeedanceClient
 
-__all__ = ["ShotResult", "ShotUpdate", "StoryResult", "reusable_shots", "run_story"]
+__all__ = ["ShotResult", "ShotUpdate", "StoryResult", "paid_shots", "run_story"]
 
 
 @dataclass(frozen=True)
@@ -269,10 +269,11 @@ def _shot_key(board_key: str, index: int, dependency: str | None) -> str:
     return canonical_fingerprint({"board": board_key, "shot": index, "after": dependency})
 
 
-def reusable_shots(board: Storyboard, dest: str | os.PathLike[str]) -> frozenset[int]:
-    """The shots a run of ``board`` into ``dest`` would reuse (their files are on disk
-    from an earlier run), so a caller can reserve money only for the others. A shot
-    after a shot that must be generated again is never reusable (it follows a new id)."""
+def paid_shots(board: Storyboard, dest: str | os.PathLike[str]) -> frozenset[int]:
+    """The shots a run of ``board`` into ``dest`` would not pay for again: finished ones
+    (reused) and submitted ones (followed by id, downloaded again if the file is gone).
+    Read from the ledger only, so a caller can reserve money for the others. A shot after
+    one that must be submitted anew is never in it (it would follow a new prediction)."""
     board_key = canonical_fingerprint(_board_identity(board))
     work = _work_folder(Path(dest), board_key)
     found: set[int] = set()
@@ -280,8 +281,8 @@ def reusable_shots(board: Storyboard, dest: str | os.PathLike[str]) -> frozenset
         dependency = None
         for index in chain:
             record = _Ledger(work, index, _shot_key(board_key, index, dependency)).read()
-            if not _Ledger.finished(record):
+            if not record.get("prediction_id"):
                 break
             found.add(index)
-            dependency = record.get("prediction_id")
+            dependency = record["prediction_id"]
     return frozenset(found)
