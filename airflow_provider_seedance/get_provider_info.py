@@ -52,6 +52,8 @@ def get_provider_info() -> dict[str, Any]:
                     f"{_MODULE}.operators.modes",
                     f"{_MODULE}.operators.quote",
                     f"{_MODULE}.operators.approval",
+                    f"{_MODULE}.operators.story",
+                    f"{_MODULE}.operators.story_stitch",
                 ],
             }
         ],

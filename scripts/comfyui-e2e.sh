@@ -19,6 +19,11 @@
 #    then comfyui_story_check.py (the "three-shot product story" template queued: the film
 #    decodes to the board's length, contact sheet, SeedanceLastFrame exact, ConcatVideos
 #    with and without re-encoding, a re-queue pays nothing), then stops both (by PID).
+# 3b. the screens (scripts/comfyui_support/comfyui_browser_check.py): ComfyUI's own frontend
+#    in headless Chromium (Debian's /usr/bin/chromium, installed here when missing, driven
+#    by Playwright from the project venv's dev extra): node library and search, template
+#    browser, price badges following the widgets, Run -> the video preview. Screenshots:
+#    $SCREENSHOTS (default out/screenshots/comfyui, ignored).
 # 4. pay once across a crash (scripts/comfyui_support/comfyui_crash_check.py): SIGKILLs
 #    ComfyUI's python while its submit's answer is held open by the simulator
 #    ($CRASH_SUBMIT_HOLD s, history lag $CRASH_HISTORY_LAG s), and once right after the
@@ -40,6 +45,7 @@ PIDS=()
 CRASH_SUBMIT_HOLD=${CRASH_SUBMIT_HOLD:-4}
 CRASH_HISTORY_LAG=${CRASH_HISTORY_LAG:-2}
 CRASH_SETTLE_WINDOW=${CRASH_SETTLE_WINDOW:-15}
+SCREENSHOTS=${SCREENSHOTS:-$REPO/out/screenshots/comfyui}
 SETTLE_WINDOW=""  # SEEDANCE_SETTLE_WINDOW for the next ComfyUI start (empty: the default)
 
 cleanup() {
@@ -51,8 +57,18 @@ trap cleanup EXIT
 
 [[ -x "$PROJECT_PY" ]] || { echo "missing $PROJECT_PY: run 'make venv' first" >&2; exit 2; }
 [[ -f "$COMFYUI_DIR/main.py" ]] || { echo "$COMFYUI_DIR has no main.py" >&2; exit 2; }
+"$PROJECT_PY" -c 'import playwright' 2>/dev/null \
+  || { echo "playwright is missing from $PROJECT_PY: run 'make venv' (dev extra)" >&2; exit 2; }
+
+# --- 0. Debian's Chromium for the browser check (never a browser download) --------------
+if ! command -v chromium >/dev/null; then
+  echo "== installing Debian's chromium (once)"
+  sudo=""; [[ $(id -u) -eq 0 ]] || sudo="sudo"
+  $sudo apt-get install -y -q chromium || { $sudo apt-get update -q && $sudo apt-get install -y -q chromium; }
+fi
 
 # --- 1. ComfyUI virtualenv -------------------------------------------------------------
+echo "== ComfyUI virtualenv: $COMFY_VENV"
 SETUP_VERSION=1  # bump when the set-up steps below change
 STAMP="$COMFY_VENV/.seedance-e2e-$( (cat "$COMFYUI_DIR/requirements.txt"; echo "$SETUP_VERSION") | sha1sum | cut -c1-12)"
 if [[ ! -f "$STAMP" ]]; then
@@ -104,6 +120,10 @@ with av.open(str(folder / "seedance_e2e_ref.mp4"), "w") as out:
     tone.sample_rate, tone.time_base, tone.pts = 44100, Fraction(1, 44100), 0
     for packet in list(sound.encode(tone)) + list(sound.encode()):
         out.mux(packet)
+# The example workflows' LoadImage / LoadVideo name ComfyUI's usual example files.
+import shutil
+shutil.copy(folder / "seedance_e2e_start.png", folder / "example.png")
+shutil.copy(folder / "seedance_e2e_ref.mp4", folder / "example.mp4")
 # A 2 s WAV for LoadAudio (a reference audio).
 t = np.arange(2 * 16000) / 16000
 pcm = (0.3 * np.sin(2 * np.pi * 440 * t) * 32767).astype("<i2")
@@ -155,6 +175,12 @@ story() {
     --pid "$COMFY_PID" "$@"
 }
 
+browser() {
+  "$PROJECT_PY" "$SUPPORT/comfyui_browser_check.py" --url "http://127.0.0.1:$PORT" \
+    --shots "$SCREENSHOTS" --output-dir "$WORK/output" \
+    --sentinel "$SENTINEL" --simulator-url "$SIM_URL"
+}
+
 crash() {
   "$PROJECT_PY" "$SUPPORT/comfyui_crash_check.py" --url "http://127.0.0.1:$PORT" \
     --graph "$SUPPORT/seedance_i2v_api.json" --output-dir "$WORK/output" \
@@ -183,6 +209,10 @@ fi
 if [[ $status -eq 0 ]]; then
   echo "== stories: the three-shot product story template, SeedanceLastFrame, SeedanceConcatVideos"
   story || status=$?
+fi
+if [[ $status -eq 0 ]]; then
+  echo "== in the browser: node library, templates, price badges, Run -> video preview"
+  browser || status=$?
 fi
 if [[ $status -eq 0 ]]; then
   echo "== restarting ComfyUI: the same graph must be answered without a new paid submit"

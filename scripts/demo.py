@@ -8,7 +8,9 @@ What it does, idempotently:
    (the key never touches the metadata database or the logs);
 4. creates the ``seedance`` pool (2 slots: the default account's concurrency);
 5. runs ``seedance_daily_production`` with ``airflow dags test`` (deferred tasks run their
-   triggers in-process there), then prints the paths of the videos it wrote.
+   triggers in-process there), then prints the path of each video it wrote and of a
+   contact sheet beside it (``<video>-contact-sheet.png``: 8 frames in a 4 x 2 grid, made
+   by the core's ``contact_sheet``), so the result can be judged without a video player.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ PRODUCTS = [
     ("bottle", (40, 120, 220), "A blue steel bottle, water drops, the camera dollies in"),
     ("lamp", (240, 190, 40), "A yellow desk lamp switches on at dusk, slow push-in"),
 ]
+
+SHEET_FRAMES, SHEET_COLUMNS, SHEET_TILE_WIDTH = 8, 4, 240
 
 log = logging.getLogger("demo")
 
@@ -114,6 +118,32 @@ def run_dag(connection: dict[str, Any], poll_interval: float) -> list[Path]:
     return videos
 
 
+def contact_sheets(videos: list[Path]) -> list[tuple[Path, Path]]:
+    """Write ``<video>-contact-sheet.png`` beside each video; return (video, sheet) pairs."""
+    from shared_client import contact_sheet
+
+    return [
+        (
+            video,
+            contact_sheet(
+                [video],
+                video.with_name(f"{video.stem}-contact-sheet.png"),
+                width=SHEET_TILE_WIDTH,
+                frames=SHEET_FRAMES,
+                columns=SHEET_COLUMNS,
+            ),
+        )
+        for video in videos
+    ]
+
+
+def print_results(pairs: list[tuple[Path, Path]]) -> None:
+    print("\nVideos written (each with a contact sheet beside it):")
+    for video, sheet in pairs:
+        print(f"  {video}")
+        print(f"    contact sheet: {sheet}")
+
+
 def main() -> int:
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("demo: %(message)s"))
@@ -137,9 +167,7 @@ def main() -> int:
             videos = run_dag(connection, poll_interval=1.0)
             stats = sim.stats()
             log.info("simulator: %s submissions, %s polls", stats["submissions"], stats["polls"])
-    print("\nVideos written:")
-    for video in videos:
-        print(f"  {video}")
+    print_results(contact_sheets(videos))
     return 0
 
 

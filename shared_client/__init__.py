@@ -66,7 +66,14 @@ from .request_common import MediaSource
 from .retry import RetryPolicy
 from .stitch import Clip, contact_sheet, last_frame_png, video_seconds
 from .stitch import stitch as stitch_videos
-from .story_runner import ShotResult, ShotUpdate, StoryResult, paid_shots
+from .story_runner import (
+    ShotResult,
+    ShotUpdate,
+    StoryResult,
+    paid_shots,
+    stitch_story,
+    story_slug,
+)
 from .storyboard import MAX_STORY_SECONDS, Shot, Storyboard
 from .storyboard import TIERS as STORY_TIERS
 from .submissions import body_fingerprint
@@ -137,7 +144,9 @@ __all__ = [
     "model_spec",
     "models_for",
     "paid_shots",
+    "stitch_story",
     "stitch_videos",
+    "story_slug",
     "table_quote",
     "video_seconds",
 ]

@@ -191,31 +191,57 @@ def _emit(data: Any, at: int, stream: Any, out: Any) -> int:
     return at + int(data.shape[1])
 
 
-def contact_sheet(videos: Sequence[Path], dest: Path, *, width: int = 320) -> Path:
-    """One PNG with a frame from the middle of each shot, left to right, for review."""
+def contact_sheet(
+    videos: Sequence[Path], dest: Path, *, width: int = 320, frames: int = 1, columns: int = 0
+) -> Path:
+    """One PNG for review: ``frames`` evenly spaced frames of each video (1: its middle
+    frame), tiled left to right in rows of ``columns`` tiles (0: one row).
+
+    A story's sheet is one middle frame per shot in a row; ``make demo`` writes a grid
+    of one video's frames beside it, so a reader sees the motion without a player."""
     from PIL import Image
 
-    av = _av()
-    thumbs = []
-    for path in videos:
-        with av.open(str(path)) as container:
-            stream = container.streams.video[0]
-            middle = (stream.frames or round(_video_seconds(container) * 24)) // 2
-            image = None
-            for index, frame in enumerate(container.decode(video=0)):
-                image = frame.to_image()  # the last one decoded, if the count was high
-                if index >= middle:
-                    break
-        if image is None:
-            raise RuntimeError(f"{path} has no video frames")
-        image.thumbnail((width, width * 4))
-        thumbs.append(image)
-    height = max(t.height for t in thumbs)
-    sheet = Image.new("RGB", (sum(t.width for t in thumbs) + 8 * (len(thumbs) + 1), height + 16))
-    x = 8
+    if frames < 1 or columns < 0:
+        raise ValueError(
+            f"contact_sheet: frames must be >= 1 and columns >= 0, got {frames}, {columns}"
+        )
+    thumbs = [thumb for path in videos for thumb in _frames_of(path, frames)]
     for thumb in thumbs:
-        sheet.paste(thumb, (x, 8))
-        x += thumb.width + 8
+        thumb.thumbnail((width, width * 4))
+    per_row = columns or len(thumbs)
+    rows = [thumbs[i : i + per_row] for i in range(0, len(thumbs), per_row)]
+    heights = [max(t.height for t in row) for row in rows]
+    sheet_width = max(sum(t.width for t in row) + 8 * (len(row) + 1) for row in rows)
+    sheet = Image.new("RGB", (sheet_width, sum(heights) + 8 * (len(rows) + 1)))
+    y = 8
+    for row, height in zip(rows, heights, strict=True):
+        x = 8
+        for thumb in row:
+            sheet.paste(thumb, (x, y))
+            x += thumb.width + 8
+        y += height + 8
     dest.parent.mkdir(parents=True, exist_ok=True)
     sheet.save(dest)
     return dest
+
+
+def _frames_of(path: Path, count: int) -> list[Any]:
+    """``count`` decoded frames at the centres of ``count`` equal parts of the video."""
+    av = _av()
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        total = stream.frames or round(_video_seconds(container) * 24)
+        wanted = sorted({(2 * i + 1) * total // (2 * count) for i in range(count)})
+        images: list[Any] = []
+        last = None
+        for index, frame in enumerate(container.decode(video=0)):
+            last = frame
+            if index in wanted:
+                images.append(frame.to_image())
+                if len(images) == len(wanted):
+                    break
+    if last is None:
+        raise RuntimeError(f"{path} has no video frames")
+    while len(images) < count:  # the stream held fewer frames than its header said
+        images.append(last.to_image())
+    return images

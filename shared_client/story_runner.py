@@ -21,12 +21,12 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import BudgetExceededError, SubmissionUncertainError
+from .errors import BudgetExceededError, InvalidRequestError, SubmissionUncertainError
 from .fingerprint import canonical_fingerprint
 from .quotes import Quote
 from .storyboard import Storyboard
@@ -35,7 +35,15 @@ from .submit_intent import DEFAULT_SETTLE_WINDOW, SubmitIntent
 if TYPE_CHECKING:
     from .async_client import AsyncSeedanceClient
 
-__all__ = ["ShotResult", "ShotUpdate", "StoryResult", "paid_shots", "run_story"]
+__all__ = [
+    "ShotResult",
+    "ShotUpdate",
+    "StoryResult",
+    "paid_shots",
+    "run_story",
+    "stitch_story",
+    "story_slug",
+]
 
 
 @dataclass(frozen=True)
@@ -124,7 +132,7 @@ async def run_story(
     folder = Path(dest)
     board_key = canonical_fingerprint(_board_identity(board))
     work = _work_folder(folder, board_key)
-    slug = re.sub(r"[^a-z0-9]+", "-", board.title.lower()).strip("-") or "story"
+    slug = story_slug(board)
     quotes = await asyncio.gather(
         *(client.quote(board.request_for(i)) for i in range(len(board.shots)))
     )
@@ -214,21 +222,43 @@ async def run_story(
 
     await asyncio.gather(*(chain(c) for c in board.chains()))
     ordered = tuple(results[i] for i in range(len(board.shots)))
-    clips = [stitch.Clip(s.file, _extended_from(board, s, results)) for s in ordered]
-    film, reencoded = await asyncio.to_thread(stitch.stitch, clips, folder / f"{slug}.mp4")
-    sheet = await asyncio.to_thread(
-        stitch.contact_sheet, [c.path for c in clips], folder / f"{slug}-contact-sheet.png"
+    film, sheet, reencoded = await asyncio.to_thread(
+        stitch_story, board, [s.file for s in ordered], folder
     )
     return StoryResult(board.title, film, sheet, ordered, reencoded)
 
 
-def _extended_from(board: Storyboard, shot: ShotResult, results: dict[int, ShotResult]) -> float:
-    """Where an ``extend`` shot's new seconds start: after all the footage it extended."""
-    if board.shots[shot.index].join != "extend":
-        return 0.0
+def story_slug(board: Storyboard) -> str:
+    """The film's file stem: the title in lower-case words joined by dashes."""
+    return re.sub(r"[^a-z0-9]+", "-", board.title.lower()).strip("-") or "story"
+
+
+def stitch_story(
+    board: Storyboard, files: Sequence[str | os.PathLike[str]], folder: str | os.PathLike[str]
+) -> tuple[Path, Path, bool]:
+    """Stitch the shots' files (one per shot, in board order) into ``folder/<slug>.mp4``
+    and draw ``<slug>-contact-sheet.png``; returns (film, contact sheet, re-encoded).
+
+    An ``extend`` shot's file holds the footage it extended followed by its new seconds;
+    the film takes only the new seconds. Shared by the runner and the Airflow task group.
+    """
     from . import stitch
 
-    return stitch.video_seconds(results[shot.index - 1].file)
+    if len(files) != len(board.shots):
+        raise InvalidRequestError("files", len(files), f"one file per shot ({len(board.shots)})")
+    paths = [Path(f) for f in files]
+    clips = [
+        stitch.Clip(
+            path,
+            stitch.video_seconds(paths[i - 1]) if board.shots[i].join == "extend" else 0.0,
+        )
+        for i, path in enumerate(paths)
+    ]
+    out = Path(folder)
+    slug = story_slug(board)
+    film, reencoded = stitch.stitch(clips, out / f"{slug}.mp4")
+    sheet = stitch.contact_sheet(paths, out / f"{slug}-contact-sheet.png")
+    return film, sheet, reencoded
 
 
 def _board_identity(board: Storyboard) -> dict[str, Any]:

@@ -161,6 +161,43 @@ class Storyboard:
             base_dir=base,
         )
 
+    def to_dict(self) -> dict[str, Any]:
+        """The board in the file format's shape, media paths resolved (absolute when they
+        came from a file), so it can travel as JSON (an Airflow XCom) and be rebuilt with
+        :meth:`from_dict` anywhere. Media given as bytes cannot travel and are refused."""
+
+        def plain(value: Any, where: str) -> Any:
+            if isinstance(value, bytes | bytearray):
+                raise InvalidRequestError(where, "<bytes>", "a path or URL to travel as JSON")
+            return str(value) if isinstance(value, os.PathLike) else value
+
+        refs = {
+            kind: [plain(v, f"references.{kind}[{i}]") for i, v in enumerate(values)]
+            for kind, values in (
+                ("images", self.reference_images),
+                ("videos", self.reference_videos),
+                ("audios", self.reference_audios),
+            )
+        }
+        shots = []
+        for index, shot in enumerate(self.shots):
+            item: dict[str, Any] = {"prompt": shot.prompt, "duration": shot.duration}
+            item["join"] = shot.join
+            if shot.image is not None:
+                item["image"] = plain(shot.image, f"shots[{index}].image")
+            if shot.camera:
+                item["camera"] = shot.camera
+            shots.append(item)
+        return {
+            "title": self.title,
+            "tier": self.tier,
+            "resolution": self.resolution,
+            "aspect_ratio": self.aspect_ratio,
+            "generate_audio": self.generate_audio,
+            "references": refs,
+            "shots": shots,
+        }
+
     # -- what each shot becomes --
     def mode_of(self, index: int) -> Mode:
         shot = self.shots[index]

@@ -145,3 +145,27 @@ def test_each_extend_continues_its_upstream_image_to_video_clip(
     stats = af.sim.stats()
     assert stats["submissions"] == 2 * len(products)
     assert stats["uploads"] == 2 * len(products)  # each image, then each local clip
+
+
+@pytest.mark.skipif(
+    tuple(int(p) for p in airflow.__version__.split(".")[:2]) >= (3, 1),
+    reason="Airflow 3.1+ asks a person: tests/e2e/airflow/test_story_ad_e2e.py answers it",
+)
+def test_the_story_ad_renders_its_draft_and_skips_the_final_without_approval_on_airflow_2(
+    af: DagsTest, tmp_path: Path
+) -> None:
+    import av
+
+    out = tmp_path / "out"
+    af.env.update({"SEEDANCE_OUTPUT_URI": out.as_uri()})
+    af.env.pop("SEEDANCE_STORY_BOARD", None)  # the shipped four-shot board
+    af.sim.reset_stats()
+    log = af.dags_test("seedance_story_ad")
+    films = sorted(out.rglob("draft/*.mp4"))
+    assert len(films) == 1, log[-4000:]
+    with av.open(str(films[0])) as container:
+        assert float(container.duration) / 1e6 == pytest.approx(17, abs=0.35)
+        assert sum(1 for _ in container.decode(video=0)) > 0
+    assert not list(out.rglob("final/*"))
+    assert af.sim.stats()["submissions"] == 4  # the draft's shots; the final is never sent
+    assert "the final needs a person's approval, which needs Airflow 3.1+" in log

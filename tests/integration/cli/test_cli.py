@@ -91,6 +91,24 @@ def test_failed_generation_exits_5_and_timeout_exits_6(run, sim: Simulator, imag
     assert "wait on this id again" in late.err.strip().splitlines()[-1]
 
 
+def test_uncertain_submit_exits_7_and_pays_nothing_more(run, sim: Simulator, image: Path):
+    """The task is created but the submit answers 502 and the history never shows it.
+
+    The command must not resend (that could pay twice): it stops with exit 7 and one line
+    that tells where to look, and the simulator holds exactly one task.
+    """
+    sim.set_faults(seed=3, ambiguous_submit=1.0)
+    sim.set_timing(history_lag=600.0)
+    try:
+        r = run("generate", "i2v", str(image), "--prompt", "a cat", *FAST)
+    finally:
+        sim.set_timing(history_lag=0.0)
+    assert r.code == 7, r.err
+    last = r.err.strip().splitlines()[-1]
+    assert last.startswith("seedance: ") and "NOT resent" in last and "Traceback" not in r.err
+    assert sim.stats()["submissions"] == 1
+
+
 def test_bad_key_exits_3(run, image: Path):
     r = run("balance", key="sk-wrong")
     assert r.code == 3 and r.err.startswith("seedance: ") and "Traceback" not in r.err
