@@ -27,6 +27,7 @@ BENCHMARKS: tuple[tuple[str, str, float], ...] = (
     ("bench_simulator", "5", 180),
     ("bench_comfy_node", "6", 180),
     ("bench_story", "16", 900),
+    ("bench_stitch", "16", 900),
     ("bench_download", "4", 300),
     ("bench_sdk_vs_client", "2", 420),
     ("bench_worker_slot", "3", 420),

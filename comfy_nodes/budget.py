@@ -73,11 +73,10 @@ class SessionLedger:
             self.reserved += quote.usd
         return Reservation(self, quote)
 
-    def _settle(self, usd: float, paid: bool) -> None:
+    def _settle(self, usd: float, paid: float) -> None:
         with self._lock:
             self.reserved = max(0.0, self.reserved - usd)
-            if paid:
-                self.spent += usd
+            self.spent += paid
 
     def summary(self, cap: float | None) -> str:
         """One line for the node's progress text."""
@@ -97,13 +96,18 @@ class Reservation:
 
     def commit(self) -> None:
         """The submit was sent (answered or not): the money counts as spent."""
-        self._settle(paid=True)
+        self._settle(paid=self.quote.usd)
 
     def release(self) -> None:
         """The submit provably created nothing: the money is free again."""
-        self._settle(paid=False)
+        self._settle(paid=0.0)
 
-    def _settle(self, *, paid: bool) -> None:
+    def commit_part(self, usd: float) -> None:
+        """Several submits were held at once (a storyboard): ``usd`` of them counts as
+        spent, the rest is free again."""
+        self._settle(paid=max(0.0, min(usd, self.quote.usd)))
+
+    def _settle(self, *, paid: float) -> None:
         if not self._settled:
             self._settled = True
             self.ledger._settle(self.quote.usd, paid)

@@ -1,4 +1,7 @@
-"""The four Seedance nodes as ComfyUI classes: glue only (the work is in ``runner.py``).
+"""The Seedance nodes as ComfyUI classes: glue only (the work is in ``runner.py``).
+
+The four generation nodes are declared here; the three story nodes (last frame,
+concatenation, storyboard) in ``story_nodes.py``, registered beside them.
 
 Each node is declared twice from its one input table (:mod:`.node_kinds`). The V3
 declaration (``comfy_api.latest``: schema with a price badge, async ``execute``, VIDEO out
@@ -37,6 +40,7 @@ from .node_kinds import (
 from .price_badge import make_price_badge
 from .runner import generate_video, run_blocking
 from .settings import load_settings
+from .story_nodes import STORY_DISPLAY_NAMES, STORY_V1_CLASSES, make_story_v3_nodes
 
 __all__ = [
     "ASPECT_RATIO_OPTIONS",
@@ -132,7 +136,8 @@ def make_v3_nodes(latest: ModuleType) -> dict[str, type]:
     control = getattr(getattr(io, "ControlAfterGenerate", None), "fixed", True)
     if getattr(io, "PriceBadge", None) is None:
         logger.info("seedance: this ComfyUI has no PriceBadge; the nodes show no price badge")
-    return {kind.node_id: _v3_node(io, latest, kind, control) for kind in KINDS}
+    nodes = {kind.node_id: _v3_node(io, latest, kind, control) for kind in KINDS}
+    return {**nodes, **make_story_v3_nodes(latest, control)}
 
 
 def make_v3_classes(latest: ModuleType) -> tuple[type, type]:
@@ -178,12 +183,18 @@ def _v1_class(kind: NodeKind) -> type:
 
 #: The V1 classes by node id. ``SeedanceImageToVideo`` keeps its first four outputs only:
 #: callers of its V1 ``generate`` unpack exactly four values.
-V1_CLASSES: dict[str, type] = {kind.node_id: _v1_class(kind) for kind in KINDS}
+V1_CLASSES: dict[str, type] = {
+    **{kind.node_id: _v1_class(kind) for kind in KINDS},
+    **STORY_V1_CLASSES,
+}
 SeedanceImageToVideoV1 = V1_CLASSES["SeedanceImageToVideo"]
 SeedanceTextToVideoV1 = V1_CLASSES["SeedanceTextToVideo"]
 SeedanceVideoExtendV1 = V1_CLASSES["SeedanceVideoExtend"]
 SeedanceVideoEditV1 = V1_CLASSES["SeedanceVideoEdit"]
-DISPLAY_NAMES: dict[str, str] = {kind.node_id: kind.display_name for kind in KINDS}
+DISPLAY_NAMES: dict[str, str] = {
+    **{kind.node_id: kind.display_name for kind in KINDS},
+    **STORY_DISPLAY_NAMES,
+}
 
 
 def load_v3() -> ModuleType | None:

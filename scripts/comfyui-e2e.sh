@@ -16,7 +16,9 @@
 #    scripts/comfyui_support/comfyui_e2e_check.py (image-to-video, interrupt, restart) and
 #    comfyui_modes_check.py (price badges in /object_info, text-to-video with image, video
 #    and audio references then extend, extend of a loaded video, the max_cost_usd cap),
-#    then stops both (by PID).
+#    then comfyui_story_check.py (the "three-shot product story" template queued: the film
+#    decodes to the board's length, contact sheet, SeedanceLastFrame exact, ConcatVideos
+#    with and without re-encoding, a re-queue pays nothing), then stops both (by PID).
 # 3b. the screens (scripts/comfyui_support/comfyui_browser_check.py): ComfyUI's own frontend
 #    in headless Chromium (Debian's /usr/bin/chromium, installed here when missing, driven
 #    by Playwright from the project venv's dev extra): node library and search, template
@@ -33,7 +35,7 @@ COMFYUI_DIR=${1:?usage: scripts/comfyui-e2e.sh COMFYUI_DIR}
 COMFYUI_DIR=$(cd "$COMFYUI_DIR" && pwd)
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 SUPPORT="$REPO/scripts/comfyui_support"
-PROJECT_PY="$REPO/.venv/bin/python"
+PROJECT_PY=${PROJECT_PY:-$REPO/.venv/bin/python}  # the project's venv (a worktree may borrow one)
 COMFY_VENV=${COMFY_VENV:-$REPO/.venv-comfyui}
 PY311=$(command -v python3.11 || command -v python3)
 SENTINEL="sk-e2e-SENTINEL-$(date +%s)-$$"
@@ -167,6 +169,12 @@ modes() {
     --sentinel "$SENTINEL" --simulator-url "$SIM_URL" --pid "$COMFY_PID"
 }
 
+story() {
+  "$PROJECT_PY" "$SUPPORT/comfyui_story_check.py" --url "http://127.0.0.1:$PORT" \
+    --output-dir "$WORK/output" --sentinel "$SENTINEL" --simulator-url "$SIM_URL" \
+    --pid "$COMFY_PID" "$@"
+}
+
 browser() {
   "$PROJECT_PY" "$SUPPORT/comfyui_browser_check.py" --url "http://127.0.0.1:$PORT" \
     --shots "$SCREENSHOTS" --output-dir "$WORK/output" \
@@ -199,6 +207,10 @@ if [[ $status -eq 0 ]]; then
   modes || status=$?
 fi
 if [[ $status -eq 0 ]]; then
+  echo "== stories: the three-shot product story template, SeedanceLastFrame, SeedanceConcatVideos"
+  story || status=$?
+fi
+if [[ $status -eq 0 ]]; then
   echo "== in the browser: node library, templates, price badges, Run -> video preview"
   browser || status=$?
 fi
@@ -207,6 +219,10 @@ if [[ $status -eq 0 ]]; then
   kill "$COMFY_PID"; wait "$COMFY_PID" 2>/dev/null || true
   start_comfyui
   check --after-restart || status=$?
+fi
+if [[ $status -eq 0 ]]; then
+  echo "== the story again after the restart: every shot reused from the node's folder"
+  story --after-restart || status=$?
 fi
 if [[ $status -eq 0 ]]; then
   echo "== crash 1: SIGKILL ComfyUI while its submit's answer is held ${CRASH_SUBMIT_HOLD}s, restart, re-queue"

@@ -65,9 +65,18 @@ from .polling import DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT
 from .quotes import Quote, Usage, table_quote
 from .request_common import MediaSource
 from .retry import RetryPolicy
-from .stitch import contact_sheet, last_frame_png, video_seconds
-from .story_runner import ShotResult, ShotUpdate, StoryResult, stitch_story, story_slug
-from .storyboard import Shot, Storyboard
+from .stitch import Clip, contact_sheet, last_frame_png, video_seconds
+from .stitch import stitch as stitch_videos
+from .story_runner import (
+    ShotResult,
+    ShotUpdate,
+    StoryResult,
+    paid_shots,
+    stitch_story,
+    story_slug,
+)
+from .storyboard import MAX_STORY_SECONDS, Shot, Storyboard
+from .storyboard import TIERS as STORY_TIERS
 from .submissions import body_fingerprint
 from .submit_intent import DEFAULT_SETTLE_WINDOW, SubmitIntent
 from .video_requests import VideoEditRequest, VideoExtendRequest
@@ -84,15 +93,18 @@ __all__ = [
     "FAMILY_PREFIX",
     "IMAGE_TO_VIDEO_MODELS",
     "MAX_DURATION",
+    "MAX_STORY_SECONDS",
     "MIN_DURATION",
     "MODELS",
     "RESOLUTIONS",
     "RESOLUTION_PRICE_FACTORS",
+    "STORY_TIERS",
     "APIError",
     "AccountLevel",
     "AsyncSeedanceClient",
     "AuthenticationError",
     "BudgetExceededError",
+    "Clip",
     "DownloadError",
     "GenerationFailedError",
     "GenerationTimeoutError",
@@ -136,7 +148,9 @@ __all__ = [
     "last_frame_png",
     "model_spec",
     "models_for",
+    "paid_shots",
     "stitch_story",
+    "stitch_videos",
     "story_slug",
     "table_quote",
     "video_seconds",

@@ -138,17 +138,35 @@ def _reencode(clips: Sequence[Clip], dest: Path) -> None:
         audio = out.add_stream("aac", rate=44_100, layout="stereo")
         resampler = av.AudioResampler(format="fltp", layout="stereo", rate=44_100)
         frame_index, sample_index, offset = 0, 0, 0.0
+
+        def emit(picture: Any) -> None:
+            nonlocal frame_index
+            picture.pts, picture.time_base = frame_index, 1 / rate
+            frame_index += 1
+            for packet in video.encode(picture):
+                out.mux(packet)
+
         for clip in clips:
             with av.open(str(clip.path)) as source:
                 length = _video_seconds(source) - clip.start
+                held = None
                 for frame in source.decode(video=0):
                     if frame.time is not None and frame.time < clip.start - 1e-3:
                         continue
+                    # the output slot this frame starts at: a source at another frame rate
+                    # is converted (frames dropped or repeated), so it keeps its length and
+                    # its audio stays in sync; at the film's rate each frame gets one slot
+                    since = (frame.time - clip.start) if frame.time is not None else None
+                    due = round((offset + since) * rate) if since is not None else frame_index
+                    if due < frame_index:
+                        continue
                     scaled = frame.reformat(width=width, height=height, format="yuv420p")
-                    scaled.pts, scaled.time_base = frame_index, 1 / rate
-                    frame_index += 1
-                    for packet in video.encode(scaled):
-                        out.mux(packet)
+                    while frame_index < due:
+                        emit(held if held is not None else scaled)
+                    emit(scaled)
+                    held = scaled
+                while held is not None and frame_index < round((offset + length) * rate):
+                    emit(held)
             # audio: the shot's own, placed at its video start; silence where it has none
             sample_index = _audio(clip, offset, length, audio, resampler, out, sample_index)
             offset += length

@@ -35,7 +35,15 @@ from .submit_intent import DEFAULT_SETTLE_WINDOW, SubmitIntent
 if TYPE_CHECKING:
     from .async_client import AsyncSeedanceClient
 
-__all__ = ["ShotResult", "ShotUpdate", "StoryResult", "run_story", "stitch_story", "story_slug"]
+__all__ = [
+    "ShotResult",
+    "ShotUpdate",
+    "StoryResult",
+    "paid_shots",
+    "run_story",
+    "stitch_story",
+    "story_slug",
+]
 
 
 @dataclass(frozen=True)
@@ -123,7 +131,7 @@ async def run_story(
 
     folder = Path(dest)
     board_key = canonical_fingerprint(_board_identity(board))
-    work = folder / ".story" / board_key[:16]
+    work = _work_folder(folder, board_key)
     slug = story_slug(board)
     quotes = await asyncio.gather(
         *(client.quote(board.request_for(i)) for i in range(len(board.shots)))
@@ -144,8 +152,7 @@ async def run_story(
 
     async def shot(index: int, previous: ShotResult | None) -> ShotResult:
         dependency = previous.prediction_id if previous else None
-        key = canonical_fingerprint({"board": board_key, "shot": index, "after": dependency})
-        ledger = _Ledger(work, index, key)
+        ledger = _Ledger(work, index, _shot_key(board_key, index, dependency))
         target = folder / f"{slug}-shot-{index + 1:02d}.mp4"
         record = ledger.read()
         quote = quotes[index]
@@ -281,3 +288,31 @@ def _board_identity(board: Storyboard) -> dict[str, Any]:
             for s in board.shots
         ],
     }
+
+
+def _work_folder(folder: Path, board_key: str) -> Path:
+    return folder / ".story" / board_key[:16]
+
+
+def _shot_key(board_key: str, index: int, dependency: str | None) -> str:
+    """A shot's ledger key: the board, its place, and the prediction it follows."""
+    return canonical_fingerprint({"board": board_key, "shot": index, "after": dependency})
+
+
+def paid_shots(board: Storyboard, dest: str | os.PathLike[str]) -> frozenset[int]:
+    """The shots a run of ``board`` into ``dest`` would not pay for again: finished ones
+    (reused) and submitted ones (followed by id, downloaded again if the file is gone).
+    Read from the ledger only, so a caller can reserve money for the others. A shot after
+    one that must be submitted anew is never in it (it would follow a new prediction)."""
+    board_key = canonical_fingerprint(_board_identity(board))
+    work = _work_folder(Path(dest), board_key)
+    found: set[int] = set()
+    for chain in board.chains():
+        dependency = None
+        for index in chain:
+            record = _Ledger(work, index, _shot_key(board_key, index, dependency)).read()
+            if not record.get("prediction_id"):
+                break
+            found.add(index)
+            dependency = record["prediction_id"]
+    return frozenset(found)

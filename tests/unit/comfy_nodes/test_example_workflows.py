@@ -24,7 +24,10 @@ NODE_IDS = {
     "SeedanceImageToVideo",
     "SeedanceVideoExtend",
     "SeedanceVideoEdit",
+    "SeedanceStoryboard",
 }
+#: Used by the e2e's API graph, not by a template of their own (free, local helpers).
+HELPER_IDS = {"SeedanceLastFrame", "SeedanceConcatVideos"}
 
 
 def _schemas(fake_latest: ModuleType) -> dict[str, Any]:
@@ -66,6 +69,7 @@ def test_template_sockets_and_widget_values_follow_the_schema(
         widgets = [i for i in schema.inputs if i.io_type not in SOCKET_TYPES]
         values = node["widgets_values"]
         assert len(values) == len(widgets) + 1  # + the seed's control_after_generate mode
+        assert widgets[-1].id == "seed"
         for widget, value in zip(widgets, values, strict=False):
             if "options" in widget.options:
                 assert value in widget.options["options"], (widget.id, value)
@@ -82,7 +86,7 @@ def test_api_graphs_for_the_e2e_use_only_declared_inputs(
 ) -> None:
     schemas = _schemas(fake_latest)
     graph = json.loads(path.read_text())
-    seedance = [n for n in graph.values() if n["class_type"] in NODE_IDS]
+    seedance = [n for n in graph.values() if n["class_type"] in NODE_IDS | HELPER_IDS]
     assert seedance
     for node in seedance:
         declared = {i.id: i for i in schemas[node["class_type"]].inputs}
@@ -99,3 +103,33 @@ def test_templates_are_packaged_with_comfy_nodes() -> None:
     pyproject = (REPO_ROOT / "pyproject.toml").read_text()
     assert '"example_workflows/*.json"' in pyproject
     assert all(p.parent.parent == REPO_ROOT / "comfy_nodes" for p in TEMPLATES)
+
+
+def test_the_story_template_board_is_valid_and_its_e2e_twin_runs_it(
+    fake_latest: ModuleType, tmp_path: Any
+) -> None:
+    """The template's board passes the whole-board validation (with an image in
+    reference_image_1, as the template links), and the e2e's API graph has the same
+    Seedance wiring: it takes the board, tier, resolution and seed from the template."""
+    import torch
+
+    from comfy_nodes.story_run import parse_story
+
+    path = (
+        REPO_ROOT / "comfy_nodes" / "example_workflows" / "seedance_three_shot_product_story.json"
+    )
+    workflow = json.loads(path.read_text())
+    node = next(n for n in workflow["nodes"] if n["type"] == "SeedanceStoryboard")
+    board, tier, resolution, seed, _ = node["widgets_values"]
+    image = torch.rand(1, 48, 64, 3)
+    job = parse_story(
+        {"storyboard": board, "tier": tier, "resolution": resolution, "seed": seed,
+         "reference_image_1": image},
+        input_dir=tmp_path,
+    )  # fmt: skip
+    assert [s.join for s in job.board.shots] == ["cut", "continue", "cut"]
+    assert job.board.seconds == 13 and job.board.tier == "mini"
+    api = json.loads((REPO_ROOT / "scripts/comfyui_support/seedance_story_api.json").read_text())
+    twin = next(n for n in api.values() if n["class_type"] == "SeedanceStoryboard")
+    loader = next(k for k, n in api.items() if n["class_type"] == "LoadImage")
+    assert twin["inputs"]["reference_image_1"] == [loader, 0]

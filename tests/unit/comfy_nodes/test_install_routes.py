@@ -111,6 +111,9 @@ NODE_IDS = [
     "SeedanceImageToVideo",
     "SeedanceVideoExtend",
     "SeedanceVideoEdit",
+    "SeedanceLastFrame",
+    "SeedanceConcatVideos",
+    "SeedanceStoryboard",
 ]
 
 

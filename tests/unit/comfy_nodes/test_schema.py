@@ -24,6 +24,7 @@ NODE_IDS = [
     "SeedanceVideoExtend",
     "SeedanceVideoEdit",
 ]
+STORY_IDS = ["SeedanceLastFrame", "SeedanceConcatVideos", "SeedanceStoryboard"]
 EXPECTED_I2V_INPUTS = [
     "image",
     "prompt",
@@ -38,10 +39,11 @@ EXPECTED_I2V_INPUTS = [
 ]
 
 
-def test_the_four_node_ids_are_the_contract(fake_latest: ModuleType) -> None:
+def test_the_node_ids_are_the_contract(fake_latest: ModuleType) -> None:
     nodes = make_v3_nodes(fake_latest)
-    assert list(nodes) == NODE_IDS == list(V1_CLASSES)
-    for node_id, node in nodes.items():
+    assert list(nodes) == NODE_IDS + STORY_IDS == list(V1_CLASSES)
+    for node_id in NODE_IDS:
+        node = nodes[node_id]
         schema = node.define_schema()
         assert schema.node_id == node_id and schema.category == "partner/video/Seedance"
         assert [o.io_type for o in schema.outputs] == ["VIDEO", "STRING", "STRING"]
@@ -116,7 +118,7 @@ def test_no_node_overrides_fingerprint_inputs_so_comfyui_caches_by_inputs(
 def test_extension_lists_every_node(fake_latest: ModuleType) -> None:
     node, extension = make_v3_classes(fake_latest)
     listed = asyncio.run(extension().get_node_list())
-    assert [n.define_schema().node_id for n in listed] == NODE_IDS and node in listed
+    assert [n.define_schema().node_id for n in listed] == NODE_IDS + STORY_IDS and node in listed
 
 
 def test_a_comfyui_without_price_badges_gets_the_nodes_without_one(
@@ -128,7 +130,7 @@ def test_a_comfyui_without_price_badges_gets_the_nodes_without_one(
         nodes = make_v3_nodes(older)  # type: ignore[arg-type]
     for node in nodes.values():
         schema = node.define_schema()
-        assert schema.price_badge is None and schema.is_api_node is False
+        assert getattr(schema, "price_badge", None) is None and schema.is_api_node is False
     assert "no price badge" in caplog.text
 
 
@@ -141,3 +143,33 @@ def test_v1_declarations_match_v3_inputs_and_return_frames_audio_fps() -> None:
     assert SeedanceImageToVideoV1.RETURN_TYPES == ("IMAGE", "AUDIO", "FLOAT", "STRING")
     for node_id in ("SeedanceTextToVideo", "SeedanceVideoExtend", "SeedanceVideoEdit"):
         assert V1_CLASSES[node_id].RETURN_NAMES == ("frames", "audio", "fps", "video_url", "info")
+
+
+def test_story_nodes_inputs_and_outputs(fake_latest: ModuleType) -> None:
+    nodes = make_v3_nodes(fake_latest)
+    last = nodes["SeedanceLastFrame"].define_schema()
+    assert [(i.id, i.io_type) for i in last.inputs] == [("video", "VIDEO")]
+    assert [o.io_type for o in last.outputs] == ["IMAGE"]
+    concat = nodes["SeedanceConcatVideos"].define_schema()
+    assert [i.id for i in concat.inputs] == [f"video_{n}" for n in range(1, 9)]
+    assert [bool(i.options.get("optional")) for i in concat.inputs] == [False] * 2 + [True] * 6
+    assert [o.io_type for o in concat.outputs] == ["VIDEO", "STRING"]
+    board = nodes["SeedanceStoryboard"].define_schema()
+    ids = [i.id for i in board.inputs]
+    assert ids[:4] == ["storyboard", "tier", "resolution", "seed"]
+    assert ids[4:] == [f"reference_image_{n}" for n in range(1, 10)]
+    assert [o.io_type for o in board.outputs] == ["VIDEO", "IMAGE", "STRING"]
+    assert [o.options["display_name"] for o in board.outputs] == ["film", "contact_sheet", "info"]
+    combos = {i.id: i.options["options"] for i in board.inputs if i.io_type == "COMBO"}
+    assert combos == {
+        "tier": ["board", "mini", "fast", "standard"],
+        "resolution": ["board", "480p", "720p", "1080p"],
+    }
+    assert V1_CLASSES["SeedanceStoryboard"].RETURN_NAMES == (
+        "frames",
+        "audio",
+        "fps",
+        "contact_sheet",
+        "info",
+    )
+    assert V1_CLASSES["SeedanceLastFrame"].RETURN_TYPES == ("IMAGE",)
