@@ -25,6 +25,10 @@ import harness
 logger = logging.getLogger(__name__)
 
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
+#: SQLite waits this long for a lock instead of 5 s: on a loaded 2-core machine a
+#: triggerer's heartbeat must not die ("database is locked") while another process of the
+#: same benchmark writes its batch of trigger rows. Airflow imports it by dotted path.
+SQLITE_CONNECT_ARGS = {"timeout": 120}
 
 
 class AirflowHome:
@@ -44,6 +48,10 @@ class AirflowHome:
                 "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{self.db}",
                 "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
                 "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+                "AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS": "airflow_env.SQLITE_CONNECT_ARGS",
+                "AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS_ASYNC": (
+                    "airflow_env.SQLITE_CONNECT_ARGS"
+                ),
             }
         )
         env.update(extra_env or {})
