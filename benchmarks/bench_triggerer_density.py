@@ -111,7 +111,8 @@ def run(args: argparse.Namespace) -> int:
             with ThreadPoolExecutor(len(SIDES)) as pool:
                 list(pool.map(prepare, homes.values()))
             for af in homes.values():
-                af.start("triggerer", "triggerer")
+                # No log server: three triggerers (and other jobs) would fight over its port.
+                af.start("triggerer", "triggerer", "--skip-serve-logs")
             # Warm-up: a few triggers per side (imports, client pools), then the idle tree.
             warm = submit_all(sim.base_url, image_url, args.warmup * len(SIDES))
             warm_ids = {side: warm[i :: len(SIDES)] for i, side in enumerate(SIDES)}
@@ -131,8 +132,15 @@ def run(args: argparse.Namespace) -> int:
             every = submit_all(sim.base_url, image_url, n * len(SIDES))
             ids = {side: every[i :: len(SIDES)] for i, side in enumerate(SIDES)}
             defer_info = defer_all(homes, "main", ids, poll, tmp)
-            first = submitted_at + args.settle
+            # Windows start once every side's triggers are loaded and polling, and end
+            # before the first generation completes (submissions began at submitted_at).
+            first = time.monotonic() + args.settle
             last = submitted_at + gen - 5
+            if (last - first) / args.window < args.min_windows:
+                raise RuntimeError(
+                    f"set-up took {first - args.settle - submitted_at:.0f} s: fewer than "
+                    f"{args.min_windows} windows fit before completion; raise --generation-time"
+                )
             while time.monotonic() < first:
                 time.sleep(0.5)
             marks = [sample(homes, sim, ids)]
@@ -290,7 +298,8 @@ def run(args: argparse.Namespace) -> int:
             f"one in-process simulator (fast mode), generation time {gen:g} s, poll interval "
             f"{poll:g} s, {n} triggers per side. {args.warmup} warm-up triggers per side ran "
             f"first; each idle tree after them is its baseline. Rounds: {len(windows)} "
-            f"consecutive {args.window:g} s windows from {args.settle:g} s after submission, "
+            f"consecutive {args.window:g} s windows from {args.settle:g} s after the trigger rows "
+            "were written until 5 s before the first completion, "
             "every side measured over the same seconds; figures are medians of per-window "
             "ratios. Peers: `benchmarks/peer_triggers.py`."
         ),
@@ -300,10 +309,11 @@ def run(args: argparse.Namespace) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--triggers", type=int, default=1000)
-    parser.add_argument("--generation-time", type=float, default=105.0)
+    parser.add_argument("--generation-time", type=float, default=120.0)
     parser.add_argument("--poll-interval", type=float, default=5.0)
     parser.add_argument("--warmup", type=int, default=10)
-    parser.add_argument("--settle", type=float, default=40.0)
+    parser.add_argument("--settle", type=float, default=20.0)
+    parser.add_argument("--min-windows", type=int, default=5)
     parser.add_argument("--window", type=float, default=10.0)
     return run(parser.parse_args())
 

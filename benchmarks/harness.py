@@ -399,12 +399,13 @@ def chart(
     ax.barh(positions, medians, color=colours, height=0.6)
     for pos, key, median in zip(positions, labels, medians, strict=True):
         ax.scatter(series[key], [pos] * len(series[key]), color="black", s=9, zorder=3)
-        ax.text(median, pos, f" {_fmt(median)} {unit}", va="center", ha="left", fontsize=8)
+        right = max([median, *series[key]])  # the label clears the dots
+        ax.text(right, pos, f"  {_fmt(median)} {unit}", va="center", ha="left", fontsize=8)
     ax.set_yticks(positions, labels, fontsize=8)
     better = "lower is better" if lower_is_better else "higher is better"
     ax.set_xlabel(f"{unit} (median bar, rounds as dots; {better})", fontsize=8)
     ax.tick_params(axis="x", labelsize=8)
-    ax.set_xlim(0, max(max(v, default=0.0) for v in series.values()) * 1.3 or 1.0)
+    ax.set_xlim(0, max(max(v, default=0.0) for v in series.values()) * 1.35 or 1.0)
     ax.set_title(title + (f"\n{subtitle}" if subtitle else ""), fontsize=9)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
