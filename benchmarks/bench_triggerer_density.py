@@ -114,9 +114,13 @@ def run(args: argparse.Namespace) -> int:
                 # No log server: three triggerers (and other jobs) would fight over its port.
                 af.start("triggerer", "triggerer", "--skip-serve-logs")
             # Warm-up: a few triggers per side (imports, client pools), then the idle tree.
-            warm = submit_all(sim.base_url, image_url, args.warmup * len(SIDES))
-            warm_ids = {side: warm[i :: len(SIDES)] for i, side in enumerate(SIDES)}
-            defer_all(homes, "warmup", warm_ids, poll, tmp)
+            defer_all(
+                homes,
+                "warmup",
+                lambda: submit_all(sim.base_url, image_url, args.warmup * len(SIDES)),
+                poll,
+                tmp,
+            )
             if not wait_until(lambda: all_done("warmup"), 180):
                 tails = {s: homes[s].log_tail("triggerer") for s in SIDES}
                 raise RuntimeError(f"warm-up never finished: {tails}")
@@ -129,9 +133,13 @@ def run(args: argparse.Namespace) -> int:
             # The experiment: n predictions per side, submissions interleaved across sides.
             sim.set_generation_time(gen)
             submitted_at = time.monotonic()
-            every = submit_all(sim.base_url, image_url, n * len(SIDES))
-            ids = {side: every[i :: len(SIDES)] for i, side in enumerate(SIDES)}
-            defer_info = defer_all(homes, "main", ids, poll, tmp)
+            ids, defer_info = defer_all(
+                homes,
+                "main",
+                lambda: submit_all(sim.base_url, image_url, n * len(SIDES)),
+                poll,
+                tmp,
+            )
             # Windows start once every side's triggers are loaded and polling, and end
             # before the first generation completes (submissions began at submitted_at).
             first = time.monotonic() + args.settle
@@ -309,10 +317,10 @@ def run(args: argparse.Namespace) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--triggers", type=int, default=1000)
-    parser.add_argument("--generation-time", type=float, default=120.0)
+    parser.add_argument("--generation-time", type=float, default=150.0)
     parser.add_argument("--poll-interval", type=float, default=5.0)
     parser.add_argument("--warmup", type=int, default=10)
-    parser.add_argument("--settle", type=float, default=20.0)
+    parser.add_argument("--settle", type=float, default=15.0)
     parser.add_argument("--min-windows", type=int, default=5)
     parser.add_argument("--window", type=float, default=10.0)
     return run(parser.parse_args())

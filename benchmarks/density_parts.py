@@ -12,6 +12,7 @@ import json
 import sys
 import textwrap
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,11 @@ def child_defer(run_id: str, ids_file: str, poll_interval: float, side: str) -> 
     from airflow.utils.types import DagRunTriggeredByType, DagRunType
     from sqlalchemy import select
 
+    waited = time.monotonic()
+    while not Path(ids_file).exists():  # written once the submissions are done
+        if time.monotonic() - waited > 900:
+            raise TimeoutError(f"{ids_file} never appeared")
+        time.sleep(0.2)
     ids: list[str] = json.loads(Path(ids_file).read_text())
     started = time.monotonic()
     with create_session() as session:
@@ -157,17 +163,28 @@ def sample(homes: dict[str, Any], sim: Any, ids: dict[str, list[str]]) -> dict[s
 
 
 def defer_all(
-    homes: dict[str, Any], run_id: str, ids: dict[str, list[str]], poll: float, tmp: Path
-) -> dict[str, Any]:
-    """Each side's trigger rows, written by its own child process, all three at once."""
+    homes: dict[str, Any], run_id: str, submit: Callable[[], list[str]], poll: float, tmp: Path
+) -> tuple[dict[str, list[str]], dict[str, Any]]:
+    """Submit, then write each side's trigger rows from its own child process.
+
+    The children start first, so their Airflow imports overlap the submissions; each waits
+    for its ids file, which appears (atomically) once ``submit`` has returned. Submissions
+    are dealt to the sides in turn (A, B, C, A ...), so their completion times match.
+    """
 
     def one(side: str) -> Any:
         ids_file = tmp / f"{run_id}-{SLUGS[side]}.json"
-        ids_file.write_text(json.dumps(ids[side]))
         return homes[side].python(__file__, "--child-defer", run_id, str(ids_file), str(poll), side)
 
     with ThreadPoolExecutor(len(SIDES)) as pool:
-        return dict(zip(SIDES, pool.map(one, SIDES), strict=True))
+        futures = {side: pool.submit(one, side) for side in SIDES}
+        every = submit()
+        ids = {side: every[i :: len(SIDES)] for i, side in enumerate(SIDES)}
+        for side in SIDES:
+            part = tmp / f"{run_id}-{SLUGS[side]}.part"
+            part.write_text(json.dumps(ids[side]))
+            part.rename(tmp / f"{run_id}-{SLUGS[side]}.json")
+        return ids, {side: future.result() for side, future in futures.items()}
 
 
 def check_events(home: Any, run_id: str, ids: list[str], sim: Any) -> dict[str, Any]:
