@@ -317,12 +317,15 @@ def run(args: argparse.Namespace) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--triggers", type=int, default=1000)
-    parser.add_argument("--generation-time", type=float, default=150.0)
+    # Generation time: the waits must stay under the client's patience (120 s, after
+    # which it polls less often, as WaveSpeed asks), or "noticed within one poll
+    # interval" would be measured against a longer interval than the 5 s one.
+    parser.add_argument("--generation-time", type=float, default=135.0)
     parser.add_argument("--poll-interval", type=float, default=5.0)
     parser.add_argument("--warmup", type=int, default=10)
-    parser.add_argument("--settle", type=float, default=15.0)
+    parser.add_argument("--settle", type=float, default=30.0)
     parser.add_argument("--min-windows", type=int, default=5)
-    parser.add_argument("--window", type=float, default=10.0)
+    parser.add_argument("--window", type=float, default=8.0)
     return run(parser.parse_args())
 
 
