@@ -299,6 +299,7 @@ def interleave(
     rounds: int,
     *,
     between: Callable[[], None] | None = None,
+    warmup: int = 0,
 ) -> dict[str, list[Any]]:
     """Run every side once per round, alternating the order (A B, B A, A B ...).
 
@@ -306,10 +307,15 @@ def interleave(
     in each round (and flipping who goes first) makes that drift hit every side alike, so
     the per-round ratios stay meaningful when the absolute figures do not.
     Each side is called with the round number; its return values are collected in order.
+    ``warmup`` untimed rounds first (round numbers -1, -2 ...) keep one-time costs (first
+    imports, pools, caches) out of the figures.
     """
     if rounds < 1:
         raise ValueError("rounds must be >= 1")
     names = list(sides)
+    for index in range(warmup):
+        for name in names:
+            sides[name](-1 - index)
     results: dict[str, list[Any]] = {name: [] for name in names}
     for index in range(rounds):
         order = names if index % 2 == 0 else names[::-1]
@@ -394,7 +400,8 @@ def chart(
     labels = list(series)
     medians = [statistics.median(series[k]) if series[k] else 0.0 for k in labels]
     fig, ax = plt.subplots(figsize=(6.0, 0.55 * len(labels) + 1.3), dpi=90)
-    colours = ["#2b7bba" if i == 0 else "#9aa5b1" for i in range(len(labels))]
+    ours = [i == 0 or label.startswith("ours") for i, label in enumerate(labels)]
+    colours = ["#2b7bba" if mine else "#9aa5b1" for mine in ours]  # ours blue, peers grey
     positions = list(range(len(labels)))[::-1]
     ax.barh(positions, medians, color=colours, height=0.6)
     for pos, key, median in zip(positions, labels, medians, strict=True):
