@@ -17,7 +17,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,8 @@ logger = logging.getLogger(__name__)
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCH_DIR.parent
 RESULTS_DIR = BENCH_DIR / "results"
+#: Charts live with the docs that show them (``docs/benchmarks.md`` links them).
+IMAGES_DIR = REPO_ROOT / "docs" / "images"
 #: Every benchmark shares this key with the simulator it starts; it is not a real key.
 BENCH_API_KEY = "bench-key-not-a-secret"
 I2V_MODEL = "bytedance/seedance-2.0-mini/image-to-video"
@@ -44,16 +46,20 @@ class Check:
     comparison: str = ""
 
 
-def machine() -> dict[str, Any]:
-    """The machine a figure was measured on (ratios travel; absolute figures do not)."""
-    cpu = platform.processor() or platform.machine()
+def cpu_model() -> str:
+    """The processor's model name from ``/proc/cpuinfo`` (what absolute figures depend on)."""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+                return line.split(":", 1)[1].strip()
     except OSError:
         pass
+    return platform.processor() or platform.machine()
+
+
+def machine() -> dict[str, Any]:
+    """The machine a figure was measured on (ratios travel; absolute figures do not)."""
+    cpu = cpu_model()
     ram_gib = 0.0
     try:
         for line in Path("/proc/meminfo").read_text().splitlines():
@@ -205,6 +211,7 @@ def finish(
     command: str,
     notes: str = "",
     headline: str = "",
+    charts: Sequence[str] = (),
 ) -> int:
     """Write ``results/<name>.json``, print the one summary line, return the exit code."""
     passed = all(c.passed for c in checks)
@@ -215,6 +222,8 @@ def finish(
         "passed": passed,
         "date": time.strftime("%Y-%m-%d %H:%M %Z"),
         "machine": machine(),
+        "load_at_start": load_average(),
+        "charts": list(charts),
         "command": command,
         "checks": [asdict(c) for c in checks],
         "figures": figures,
@@ -226,7 +235,7 @@ def finish(
         f"{c.name} {_fmt(c.value)}{c.unit} ({'ok' if c.passed else 'MISS'} {c.target})"
         for c in checks
     )
-    print(f"{'PASS' if passed else 'FAIL'} {name}: {parts}", flush=True)
+    print(f"{'PASS' if passed else 'FAIL'} {name}: {parts} [{cpu_model()}]", flush=True)
     return 0 if passed else 1
 
 
@@ -272,3 +281,143 @@ class stdout_to_stderr:
         sys.stdout.flush()
         os.dup2(self._saved, 1)
         os.close(self._saved)
+
+
+def load_average() -> list[float]:
+    """1/5/15-minute load averages: how busy the machine was (other processes included)."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return []
+
+
+# --- comparisons: interleaved rounds, medians and spread, ratios ----------------------
+
+
+def interleave(
+    sides: Mapping[str, Callable[[int], Any]],
+    rounds: int,
+    *,
+    between: Callable[[], None] | None = None,
+    warmup: int = 0,
+) -> dict[str, list[Any]]:
+    """Run every side once per round, alternating the order (A B, B A, A B ...).
+
+    Why: on a shared machine the load drifts over minutes; running the sides back to back
+    in each round (and flipping who goes first) makes that drift hit every side alike, so
+    the per-round ratios stay meaningful when the absolute figures do not.
+    Each side is called with the round number; its return values are collected in order.
+    ``warmup`` untimed rounds first (round numbers -1, -2 ...) keep one-time costs (first
+    imports, pools, caches) out of the figures.
+    """
+    if rounds < 1:
+        raise ValueError("rounds must be >= 1")
+    names = list(sides)
+    for index in range(warmup):
+        for name in names:
+            sides[name](-1 - index)
+    results: dict[str, list[Any]] = {name: [] for name in names}
+    for index in range(rounds):
+        order = names if index % 2 == 0 else names[::-1]
+        for name in order:
+            results[name].append(sides[name](index))
+            if between is not None:
+                between()
+    return results
+
+
+def spread(values: Sequence[float]) -> dict[str, float]:
+    """Median and spread of per-round figures: min, max and the relative range."""
+    if not values:
+        return {"n": 0, "median": float("nan"), "min": float("nan"), "max": float("nan")}
+    median = statistics.median(values)
+    low, high = min(values), max(values)
+    return {
+        "n": len(values),
+        "median": median,
+        "min": low,
+        "max": high,
+        "rel_range": (high - low) / median if median else float("nan"),
+    }
+
+
+def paired_ratios(numerator: Sequence[float], denominator: Sequence[float]) -> dict[str, Any]:
+    """Per-round ratios numerator/denominator (same round = same machine state) and their spread.
+
+    The median of per-round ratios is the headline figure: a slow round slows both sides
+    of that round, so it barely moves the ratio.
+    """
+    if len(numerator) != len(denominator):
+        raise ValueError("paired ratios need the same number of rounds on both sides")
+    ratios = [a / b if b else float("inf") for a, b in zip(numerator, denominator, strict=True)]
+    return {**spread(ratios), "per_round": ratios}
+
+
+def ratio_check(
+    name: str,
+    ratio: Mapping[str, Any],
+    *,
+    at_least: float,
+    absolute: str,
+    peer: str,
+) -> Check:
+    """A target held as ``median per-round ratio >= at_least`` against a named peer."""
+    value = float(ratio["median"])
+    return Check(
+        name,
+        value,
+        "x",
+        f">= {at_least:g}x {peer}",
+        value >= at_least,
+        f"{absolute}; per-round {ratio['min']:.2f}-{ratio['max']:.2f}x over {ratio['n']} rounds",
+    )
+
+
+# --- charts ---------------------------------------------------------------------------
+
+
+def chart(
+    name: str,
+    title: str,
+    series: Mapping[str, Sequence[float]],
+    *,
+    unit: str,
+    subtitle: str = "",
+    lower_is_better: bool = True,
+) -> str:
+    """A small PNG: one bar per side (its median), the per-round values as dots on it.
+
+    Written to ``docs/images/bench-<name>.png``; returns the path relative to ``docs/``.
+    Why dots and bars: the bar is the headline (median), the dots show the spread the
+    median came from, so a reader sees at once whether a ratio is solid or noisy.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    IMAGES_DIR.mkdir(parents=True, exist_ok=True)
+    labels = list(series)
+    medians = [statistics.median(series[k]) if series[k] else 0.0 for k in labels]
+    fig, ax = plt.subplots(figsize=(6.0, 0.55 * len(labels) + 1.3), dpi=90)
+    ours = [i == 0 or label.startswith("ours") for i, label in enumerate(labels)]
+    colours = ["#2b7bba" if mine else "#9aa5b1" for mine in ours]  # ours blue, peers grey
+    positions = list(range(len(labels)))[::-1]
+    ax.barh(positions, medians, color=colours, height=0.6)
+    for pos, key, median in zip(positions, labels, medians, strict=True):
+        ax.scatter(series[key], [pos] * len(series[key]), color="black", s=9, zorder=3)
+        right = max([median, *series[key]])  # the label clears the dots
+        ax.text(right, pos, f"  {_fmt(median)} {unit}", va="center", ha="left", fontsize=8)
+    ax.set_yticks(positions, labels, fontsize=8)
+    better = "lower is better" if lower_is_better else "higher is better"
+    ax.set_xlabel(f"{unit} (median bar, rounds as dots; {better})", fontsize=8)
+    ax.tick_params(axis="x", labelsize=8)
+    ax.set_xlim(0, max(max(v, default=0.0) for v in series.values()) * 1.35 or 1.0)
+    ax.set_title(title + (f"\n{subtitle}" if subtitle else ""), fontsize=9)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    fig.tight_layout()
+    path = IMAGES_DIR / f"bench-{name}.png"
+    fig.savefig(path, format="png", metadata={"Software": None})
+    plt.close(fig)
+    return str(path.relative_to(REPO_ROOT / "docs"))

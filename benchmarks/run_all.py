@@ -81,6 +81,13 @@ def _value(check: dict[str, Any]) -> str:
     return f"{text}{check['unit']}"
 
 
+def _machine_text(record: dict[str, Any]) -> str:
+    m = record["machine"]
+    load = record.get("load_at_start") or []
+    load_text = f", load {load[0]:.1f}" if load else ""
+    return f"{m['cpu']} x{m['nproc']}{load_text}"
+
+
 def render() -> str:
     records = []
     for name, issue, _ in BENCHMARKS:
@@ -91,11 +98,17 @@ def render() -> str:
     lines = [
         "# Benchmarks",
         "",
-        "Every figure below is measured by a script in `benchmarks/` against the local "
-        "simulator on loopback; each comparison runs both sides in the same run, and ratios "
-        "are what count. `make bench` (`.venv/bin/python benchmarks/run_all.py`) reruns all "
-        "of them and rewrites this file; each script alone prints one summary line and exits "
-        "non-zero when its target is missed.",
+        "Every target below is a **ratio against a named peer measured in the same run** "
+        "(what a user would use instead: the library's raw loop, the common Airflow "
+        "pattern, ComfyUI's own path, the encoder's or framework's floor). The sides "
+        "alternate in rounds (A, B, B, A ...) or share the same time windows, and the "
+        "figure is the median of the per-round ratios, so load drifting on a shared "
+        "machine hits both sides alike. Absolute figures, their spread and the machine "
+        "(CPU model from `/proc/cpuinfo`, load average when the script started) stand "
+        "beside each ratio: they depend on the processor, the ratios much less. "
+        "`make bench` (`.venv/bin/python benchmarks/run_all.py`) reruns everything and "
+        "rewrites this file and the charts in `docs/images/`; each script alone prints "
+        "one summary line and exits non-zero when a target is missed.",
         "",
     ]
     machines = {json.dumps(r["machine"], sort_keys=True) for _, r in records}
@@ -109,7 +122,8 @@ def render() -> str:
         "",
         "Reproduce a row with `.venv/bin/python <script>` from the repository root.",
         "",
-        "| # | script | figure | measured | comparison | target | result | date |",
+        "| # | figure | **measured** | target | absolute figures, spread | result | machine "
+        "| date |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for issue, record in records:
@@ -120,12 +134,12 @@ def render() -> str:
                     _cell(x)
                     for x in (
                         issue,
-                        f"`{record['command'].removeprefix('.venv/bin/python ')}`",
                         check["name"],
-                        _value(check),
-                        check.get("comparison", ""),
+                        f"**{_value(check)}**",
                         check["target"],
+                        check.get("comparison", ""),
                         "PASS" if check["passed"] else "**MISS**",
+                        _machine_text(record),
                         record["date"],
                     )
                 )
@@ -136,11 +150,13 @@ def render() -> str:
         lines += [
             f"### {issue}. {record['title']} ({'PASS' if record['passed'] else 'MISS'})",
             "",
-            f"Command: `{record['command']}`",
+            f"Command: `{record['command']}` ({_machine_text(record)}, {record['date']})",
             "",
             record.get("notes", ""),
             "",
         ]
+        for chart in record.get("charts", []):
+            lines += [f"![{record['title']}]({chart})", ""]
         analysis = harness.BENCH_DIR / "notes" / f"{record['name']}.md"
         if analysis.exists():
             lines += [analysis.read_text().strip(), ""]

@@ -193,6 +193,7 @@ async def get_result(request: web.Request) -> web.Response:
     task = ctx.state.tasks.get(request.match_info["task_id"])
     if task is None:
         return envelopes.error(404, "prediction not found")
+    task.polls += 1
     return envelopes.ok(task.to_data(ctx.base_url))
 
 

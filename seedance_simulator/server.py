@@ -11,6 +11,7 @@ import logging
 import shutil
 import tempfile
 import threading
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -302,6 +303,13 @@ class Simulator:
 
     def set_retention(self, seconds: float) -> None:
         self._config.retention = seconds
+
+    def polls_for(self, task_ids: Iterable[str]) -> int:
+        """Status reads of these tasks so far (benchmarks split polls between clients)."""
+        ids = list(task_ids)
+        return int(
+            self._call(lambda: sum(t.polls for i in ids if (t := self._ctx.state.tasks.get(i))))
+        )
 
     def task(self, task_id: str) -> dict[str, Any] | None:
         """The current `data` object of one task (tests use it to inspect state)."""

@@ -47,6 +47,9 @@ class Task:
     output_file: Path | None = None
     completed_monotonic: float | None = None
     webhook: str | None = None
+    #: Status reads of this task (not part of the API's shape): lets a benchmark
+    #: attribute polls to the client that made them when several share one server.
+    polls: int = 0
     #: USD this run costs: quoted at submit, fixed once its media are fetched.
     price: float = 0.0
 

@@ -11,6 +11,7 @@ the status and headers mean is decided here.
 from __future__ import annotations
 
 import os
+import queue
 import re
 import tempfile
 import threading
@@ -42,6 +43,8 @@ __all__ = [
 _SAFE_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
 _VIDEO_SUFFIXES = {".mp4", ".mov", ".webm", ".mkv", ".gif", ".png", ".jpg", ".jpeg", ".webp"}
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
+#: Hand written data to the kernel's writeback every this many bytes (see PartialFile.write).
+_WRITEBACK_WINDOW = 32 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -142,6 +145,8 @@ class PartialFile:
             ) from exc
         self._handle: IO[bytes] = handle
         self.temp_path = Path(handle.name)
+        self._written_back = 0
+        self._writeback: _Writeback | None = None
 
     def __enter__(self) -> PartialFile:
         return self
@@ -180,8 +185,29 @@ class PartialFile:
         self.expected = int(length) if length and length.isdigit() else None
 
     def write(self, chunk: bytes) -> None:
+        """Append a chunk; every 32 MiB, have the finished window written out in the background.
+
+        Why: ``commit`` fsyncs, and with nothing written back yet that fsync waits for the
+        whole file (0.5-0.9 s per GiB on the benchmark machines: a quarter of the
+        transfer). A helper thread asks the kernel to write each finished window out
+        (``POSIX_FADV_DONTNEED`` starts writeback, then drops the clean pages) while this
+        thread keeps receiving, so on a machine with a spare core the disk work overlaps
+        the network and the final fsync finds little left; a 1 GiB video also no longer
+        fills the page cache.
+        """
         self._handle.write(chunk)
         self.received += len(chunk)
+        if self.received - self._written_back >= _WRITEBACK_WINDOW and _CAN_ADVISE:
+            self._handle.flush()
+            if self._writeback is None:
+                self._writeback = _Writeback(self._handle.fileno())
+            self._writeback.submit(self._written_back, self.received - self._written_back)
+            self._written_back = self.received
+
+    def _stop_writeback(self) -> None:
+        if self._writeback is not None:
+            self._writeback.close()
+            self._writeback = None
 
     def end_of_body(self) -> None:
         """Called when a response body ended: a short body is a retryable transport fault."""
@@ -203,6 +229,7 @@ class PartialFile:
     def commit(self) -> Path:
         """Flush, fsync and rename into place; the destination appears complete or not at all."""
         self._handle.flush()
+        self._stop_writeback()
         os.fsync(self._handle.fileno())
         self._handle.close()
         os.replace(self.temp_path, self.target.path)
@@ -210,6 +237,7 @@ class PartialFile:
 
     def abort(self) -> None:
         """Drop the temporary file; an existing destination file is left untouched."""
+        self._stop_writeback()
         self._handle.close()
         self.temp_path.unlink(missing_ok=True)
 
@@ -226,10 +254,43 @@ class PartialFile:
         )
 
     def _restart(self) -> None:
+        self._stop_writeback()
         self._handle.seek(0)
         self._handle.truncate()
         self.received = 0
+        self._written_back = 0
         self.expected = None
+
+
+_CAN_ADVISE = hasattr(os, "posix_fadvise")
+
+
+class _Writeback:
+    """One helper thread per large download: starts writeback of finished windows.
+
+    Advisory only: an error here (a file system without fadvise) just leaves the work to
+    the final fsync, which still guarantees durability.
+    """
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        self._windows: queue.SimpleQueue[tuple[int, int] | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="seedance-writeback", daemon=True)
+        self._thread.start()
+
+    def submit(self, offset: int, length: int) -> None:
+        self._windows.put((offset, length))
+
+    def close(self) -> None:
+        self._windows.put(None)
+        self._thread.join()
+
+    def _run(self) -> None:
+        while (window := self._windows.get()) is not None:
+            try:
+                os.posix_fadvise(self._fd, window[0], window[1], os.POSIX_FADV_DONTNEED)
+            except OSError:
+                return
 
 
 class DownloadCancelled(Exception):

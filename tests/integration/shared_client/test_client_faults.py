@@ -164,6 +164,37 @@ async def test_a_multi_megabyte_download_cut_midway_resumes_byte_exact(
     assert list(tmp_path.iterdir()) == [path]
 
 
+async def test_background_writeback_windows_survive_a_cut_and_a_resume(
+    scripted: ScriptedServer,
+    driver_factory: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With a 256 KiB writeback window the helper thread runs many times before and after
+    the cut; the file must still be byte-exact and the helper must not outlive it."""
+    import threading
+
+    from shared_client import download
+
+    monkeypatch.setattr(download, "_WRITEBACK_WINDOW", 256 * 1024)
+    payload = os.urandom(3 * 1024 * 1024 + 7)
+
+    def ranged(seen: Any) -> Reply:
+        start = int(seen.headers["range"].split("=")[1].rstrip("-"))
+        return Reply(
+            206,
+            payload[start:],
+            {"Content-Range": f"bytes {start}-{len(payload) - 1}/{len(payload)}"},
+        )
+
+    scripted.route("GET", "/out/w.mp4", Reply(200, payload, cut_after=1_300_000), ranged)
+    client = driver_factory(scripted.base_url)
+    path = await client.download(f"{scripted.base_url}/out/w.mp4", tmp_path)
+    assert path.read_bytes() == payload
+    assert len(scripted.requests_to("GET", "/out/w.mp4")) == 2
+    assert not [t for t in threading.enumerate() if t.name == "seedance-writeback"]
+
+
 async def test_a_download_that_keeps_failing_leaves_no_file(
     scripted: ScriptedServer, driver_factory: Any, tmp_path: Path
 ) -> None:

@@ -290,6 +290,17 @@ def test_same_origin_compares_scheme_host_and_port() -> None:
     assert not p.same_origin("https://cdn.wavespeed.ai/x", BASE)
 
 
+def test_same_origin_prefix_shortcut_cannot_be_fooled() -> None:
+    """The prefix fast path must agree with a full parse on look-alike hosts."""
+    assert p.same_origin(f"{BASE}/api/v3/predictions/x/result", BASE)
+    assert p.same_origin(f"{BASE}/api/v3/x", BASE + "/")
+    assert not p.same_origin("https://api.wavespeed.ai.evil.example/x", BASE)
+    assert not p.same_origin("https://api.wavespeed.ai@evil.example/x", BASE)
+    assert not p.same_origin("https://api.wavespeed.ai:8443/x", BASE)
+    assert not p.same_origin("https://evil.example/?u=https://api.wavespeed.ai/", BASE)
+    assert p.same_origin("https://API.wavespeed.ai/x", BASE)  # parsed: hosts are case-blind
+
+
 def test_history_matching_is_exact_by_body_fingerprint() -> None:
     model = "bytedance/seedance-2.0-mini/image-to-video"
     body = {"prompt": "x", "image": "https://cdn/x.png", "duration": 5}
