@@ -16,7 +16,9 @@ The simulator's history lags 2 s behind, so retries meet "not in the history yet
 settle in the reconcile trigger. Airflow 3.3 keeps the records in ``task_state_store``;
 Airflow 2.11 (run by ``make test``'s 2.11 step) in Variables. Pass: 30/30 tasks succeed,
 each killed once (try 2), each prompt has exactly as many paid generations as tasks
-that asked for it, 30 distinct predictions, every video decodes.
+that asked for it, 30 distinct predictions, every video decodes. Then every task is
+cleared: each collects its completed prediction (completed is collected) and nothing more
+is paid.
 """
 
 from __future__ import annotations
