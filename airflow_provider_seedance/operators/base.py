@@ -90,8 +90,10 @@ class SeedanceGenerationOperator(BudgetMixin, PayOnceMixin, RateLimitMixin, Base
     :param output_path: Folder for the videos: local path or ``ObjectStoragePath`` URI.
         None keeps only the URLs (WaveSpeed deletes them after 7 days). Templated.
     :param deferrable: Wait in the triggerer (default) instead of holding a worker slot.
-    :param reattach_on_retry: Reattach a retry to the previous try's prediction, and look
-        for the task of a try that died inside its submit before paying again.
+    :param reattach_on_retry: Reattach a retry to the previous try's prediction, look for
+        the task of a try that died inside its submit before paying again, and collect a
+        completed prediction (retry after delivery, cleared task) instead of paying again.
+        False: every try submits and pays.
     :param settle_window: Seconds after a submit within which its task may still appear in
         the API's history (default 120). A lost answer or a crashed submit is searched for
         this long, in the triggerer, before anything is decided.
