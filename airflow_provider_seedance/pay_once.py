@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from typing import Any
 
 from airflow.providers.common.compat.sdk import AirflowException, AirflowFailException
@@ -32,6 +33,7 @@ from airflow_provider_seedance.reattach import (
     ledger_for,
     owner_of,
     publish_intent,
+    request_key,
     sibling_intents,
 )
 from airflow_provider_seedance.triggers.reconcile import (
@@ -131,6 +133,7 @@ class PayOnceMixin:
         """Gate on the price, then pay: uploads, the intent, one POST, the id."""
         quote = self._gate(context, client, request)  # type: ignore[attr-defined]
         self._submit_policy(client)  # type: ignore[attr-defined]
+        key = request_key(request)  # kept with the record: a changed request submits anew
         try:
             while True:
                 try:
@@ -138,7 +141,9 @@ class PayOnceMixin:
                         prediction = client.submit(
                             request,
                             owner=owner_of(context),
-                            on_intent=lambda intent: self._record_intent(context, ledger, intent),
+                            on_intent=lambda intent: self._record_intent(
+                                context, ledger, replace(intent, request_key=key)
+                            ),
                             reconcile=False,  # settled below, with the siblings' claims in view
                         )
                     break
@@ -152,7 +157,7 @@ class PayOnceMixin:
         except SubmissionUncertainError as err:
             if err.intent is None:  # pragma: no cover - the flow always attaches it
                 raise AirflowFailException(str(err)) from err
-            intent = err.intent.lost()
+            intent = replace(err.intent.lost(), request_key=key)
             ledger.record_intent(intent)  # a retry then knows the POST did leave
             found = self._recover(context, client, ledger, intent, reason="uncertain")
             if found is not None:

@@ -5,7 +5,13 @@ fingerprint, the time, the task instance) and only then sends the POST; once the
 arrives the prediction id is added to the same record. A retry therefore finds one of:
 
 * an id: reattach to that prediction (the decision table of Airflow's
-  ``ResumableJobMixin``: active is followed, completed is collected, failed is forgotten);
+  ``ResumableJobMixin``: active is followed, completed is collected, failed is forgotten).
+  The record is kept after a successful delivery, so a later try of the same task
+  instance (a retry after a failure past the delivery, such as Airflow 3's "Failed to
+  report terminal task state", or a user clearing the task) collects the completed
+  prediction instead of paying again, unless the request changed: the record carries the
+  request's key (:func:`request_key`), and a completed prediction of another request is
+  forgotten and a new one submitted;
 * an intent without an id: the previous try died while its POST was in flight or before
   the id was stored, so the task may exist and be billed: search the history for it (see
   the operator's settle window) before paying again;
@@ -25,16 +31,23 @@ tell their tasks apart; a recovering try must see its siblings' records to never
 task that is theirs (:func:`sibling_intents`). ``task_state_store`` is private to a task
 instance and XCom is wiped when a retry starts, so on 3.3+ the record is mirrored into the
 task instance's Variable too: Variables survive retries and any sibling can read them by
-their deterministic names. XCom (key :data:`INTENT_XCOM_KEY`) keeps the record of a
-sibling that already succeeded (its Variable is deleted then).
+their deterministic names, and a succeeded sibling's Variable stays (its XCom is wiped
+when it is cleared). XCom (key :data:`INTENT_XCOM_KEY`) shows the records too.
+
+Kept records cost one small row each: ``task_state_store`` rows expire with Airflow's
+retention and go with their dag run; the Variables (Airflow < 3.3, and mapped tasks on
+3.3+) stay until deleted (``docs/reliability.md`` says how).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import logging
+from collections.abc import Mapping
 from typing import Any, Protocol
 
-from shared_client import SubmitIntent
+from shared_client import SubmitIntent, canonical_fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -222,6 +235,30 @@ class NullLedger:
 
     def clear(self) -> None:
         return None
+
+
+def request_key(request: Any) -> str:
+    """The key of a request as the task asked for it, recorded with its intent.
+
+    Unlike the body fingerprint it holds no upload URL (those change on every try), so
+    two tries of one task that render the same fields get the same key: a completed
+    prediction is collected; a changed field (prompt, seed, image, ...) gives another key
+    and a new submit. Bytes count by content, paths and URLs by name.
+    """
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, bytes | bytearray):
+            return {"sha256": hashlib.sha256(bytes(value)).hexdigest()}
+        if value is None or isinstance(value, str | int | float | bool):
+            return value
+        if isinstance(value, Mapping):
+            return {str(k): plain(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [plain(v) for v in value]
+        return str(value)
+
+    fields = {f.name: plain(getattr(request, f.name)) for f in dataclasses.fields(request)}
+    return canonical_fingerprint({"type": type(request).__name__, "fields": fields})
 
 
 def variable_key(dag_id: str, run_id: str, task_id: str, map_index: int) -> str:

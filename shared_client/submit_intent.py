@@ -61,6 +61,11 @@ class SubmitIntent:
     #: The POST was sent and its answer lost (not a crash before or during it): after an
     #: empty settle window the owner fails instead of submitting again.
     answer_lost: bool = False
+    #: The caller's own key of the request as it asked for it (before uploads; the body
+    #: fingerprint holds upload URLs that change per try). An owner that keeps the record
+    #: of a completed prediction compares it to tell "the same request again" (collect,
+    #: pay nothing) from "a changed request" (submit anew). None: not recorded.
+    request_key: str | None = None
 
     def with_prediction(self, prediction_id: str) -> SubmitIntent:
         return replace(self, prediction_id=prediction_id)
@@ -95,7 +100,9 @@ class SubmitIntent:
         if pid is not None and not (isinstance(pid, str) and pid):
             raise ValueError("prediction_id must be a non-empty string or null")
         lost = data.get("answer_lost", False) is True
-        return cls(str(owner), str(model), str(fingerprint), not_before, pid, lost)
+        key = data.get("request_key")
+        key = key if isinstance(key, str) and key else None
+        return cls(str(owner), str(model), str(fingerprint), not_before, pid, lost, key)
 
 
 def created_at_seconds(value: Any) -> float | None:

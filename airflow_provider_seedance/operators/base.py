@@ -33,7 +33,7 @@ from airflow_provider_seedance.operators.rate_limit import (
     RateLimitMixin,
 )
 from airflow_provider_seedance.pay_once import GenerationRequest, PayOnceMixin
-from airflow_provider_seedance.reattach import PredictionLedger, ledger_for
+from airflow_provider_seedance.reattach import PredictionLedger, ledger_for, request_key
 from airflow_provider_seedance.results import (
     SeedanceGenerationError,
     parse_event,
@@ -92,8 +92,10 @@ class SeedanceGenerationOperator(BudgetMixin, PayOnceMixin, RateLimitMixin, Base
     :param output_path: Folder for the videos: local path or ``ObjectStoragePath`` URI.
         None keeps only the URLs (WaveSpeed deletes them after 7 days). Templated.
     :param deferrable: Wait in the triggerer (default) instead of holding a worker slot.
-    :param reattach_on_retry: Reattach a retry to the previous try's prediction, and look
-        for the task of a try that died inside its submit before paying again.
+    :param reattach_on_retry: Reattach a retry to the previous try's prediction, look for
+        the task of a try that died inside its submit before paying again, and collect a
+        completed prediction (retry after delivery, cleared task) instead of paying again.
+        False: every try submits and pays.
     :param settle_window: Seconds after a submit within which its task may still appear in
         the API's history (default 120). A lost answer or a crashed submit is searched for
         this long, in the triggerer, before anything is decided.
@@ -220,7 +222,7 @@ class SeedanceGenerationOperator(BudgetMixin, PayOnceMixin, RateLimitMixin, Base
         deadline = time.time() + float(self.timeout)
         with self.hook.get_conn() as client:
             self._price(context, client, request)
-            prediction = self._reattach(client, ledger) or self._paid_prediction(
+            prediction = self._reattach(client, ledger, request) or self._paid_prediction(
                 context, client, request, ledger
             )
             return self._follow(context, client, prediction, ledger, deadline)
@@ -251,8 +253,15 @@ class SeedanceGenerationOperator(BudgetMixin, PayOnceMixin, RateLimitMixin, Base
             )
         return self._finish(context, client, self._wait_here(client, prediction), ledger)
 
-    def _reattach(self, client: SeedanceClient, ledger: PredictionLedger) -> Prediction | None:
-        """The previous try's prediction if it is worth following, else None (submit anew)."""
+    def _reattach(
+        self, client: SeedanceClient, ledger: PredictionLedger, request: GenerationRequest
+    ) -> Prediction | None:
+        """The previous try's prediction if it is worth following, else None (submit anew).
+
+        Active is followed, completed is collected (nothing paid), failed is forgotten;
+        a completed prediction of a *changed* request is forgotten too (see ``reattach``).
+        An active one is followed whatever the request now says: it is already paid for.
+        """
         previous = ledger.get()
         if not previous:
             return None
@@ -272,10 +281,36 @@ class SeedanceGenerationOperator(BudgetMixin, PayOnceMixin, RateLimitMixin, Base
             )
             ledger.clear()
             return None
+        if prediction.is_terminal:
+            return self._collect(ledger, request, prediction)
         log.info(
             "Reattaching to prediction %s (%s) from a previous try instead of resubmitting",
             previous,
             prediction.status.value,
+        )
+        return prediction
+
+    def _collect(
+        self, ledger: PredictionLedger, request: GenerationRequest, prediction: Prediction
+    ) -> Prediction | None:
+        """A completed prediction of this task instance: collect it unless the request changed."""
+        recorded = ledger.intent()
+        key = request_key(request)
+        if recorded is not None and recorded.request_key and recorded.request_key != key:
+            log.warning(
+                "Prediction %s already completed for this task instance, but for another "
+                "request (request key %s, now %s): the request changed, submitting a new one",
+                prediction.id,
+                recorded.request_key[:16],
+                key[:16],
+            )
+            ledger.clear()
+            return None
+        log.warning(
+            "Prediction %s already completed for this task instance; collecting it, nothing "
+            "paid. To generate a new video change the request (prompt, seed, ...) or set "
+            "reattach_on_retry=False.",
+            prediction.id,
         )
         return prediction
 
@@ -322,7 +357,10 @@ class SeedanceGenerationOperator(BudgetMixin, PayOnceMixin, RateLimitMixin, Base
         SeedanceVideoLink.persist(context, prediction.outputs[0] if prediction.outputs else None)
         if paths:
             self._emit_asset_events(context, prediction, paths, record)
-        ledger.clear()
+        # Completed is collected: the record stays, so a later try of this task instance
+        # (a retry after a failure past this point, a cleared task) pays nothing again.
+        if ledger.get() != prediction.id:
+            ledger.set(prediction.id)
         for path in paths:
             log.info("Video written: %s", path)
         return result_dict(prediction, paths)

@@ -30,7 +30,8 @@ Modules (import only what a test needs; heavy libraries are imported lazily):
 * :mod:`tests.support.paths`: the repository root and fixed files in the tree.
 * :mod:`tests.support.media`: PNG bytes and files, data URIs, MP4 probing and building.
 * :mod:`tests.support.airflow`: Airflow task-context fakes (``ti``, ``task_state_store``,
-  ``outlet_events``, XCom), connections from the environment, in-memory object storage.
+  ``outlet_events``, XCom, Variables), connections from the environment, in-memory object
+  storage.
 * :mod:`tests.support.provider`: the provider unit suite's operator and prediction helpers.
 * :mod:`tests.support.airflow_deployment`: a real Airflow 3 deployment (e2e, reliability).
 * :mod:`tests.support.flows`: drives ``shared_client.flows`` generators with a script.

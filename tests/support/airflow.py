@@ -32,6 +32,26 @@ class FakeStateStore:
         self.data.pop(key, None)
 
 
+class FakeVariables:
+    """Airflow Variables in a dict, for the ledger of Airflow < 3.3 (and 3.3+'s mirror).
+
+    :meth:`install` points the provider's three Variable calls (``reattach``'s
+    ``_variable_get``/``_set``/``_delete``) at the dict, so no metadata database is needed;
+    ``tests/e2e/airflow2`` runs the same ledger against real Variables.
+    """
+
+    def __init__(self) -> None:
+        self.data: dict[str, str] = {}
+
+    def install(self, monkeypatch: pytest.MonkeyPatch) -> FakeVariables:
+        from airflow_provider_seedance import reattach
+
+        monkeypatch.setattr(reattach, "_variable_get", self.data.get)
+        monkeypatch.setattr(reattach, "_variable_set", self.data.__setitem__)
+        monkeypatch.setattr(reattach, "_variable_delete", lambda key: self.data.pop(key, None))
+        return self
+
+
 class FakeTI:
     """The task-instance surface the provider touches: identity and XCom.
 

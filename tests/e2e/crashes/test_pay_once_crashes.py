@@ -16,7 +16,9 @@ The simulator's history lags 2 s behind, so retries meet "not in the history yet
 settle in the reconcile trigger. Airflow 3.3 keeps the records in ``task_state_store``;
 Airflow 2.11 (run by ``make test``'s 2.11 step) in Variables. Pass: 30/30 tasks succeed,
 each killed once (try 2), each prompt has exactly as many paid generations as tasks
-that asked for it, 30 distinct predictions, every video decodes.
+that asked for it, 30 distinct predictions, every video decodes. Then every task is
+cleared: each collects its completed prediction (completed is collected) and nothing more
+is paid.
 """
 
 from __future__ import annotations
@@ -204,3 +206,56 @@ def test_killing_the_worker_anywhere_in_the_paying_path_never_pays_twice(
             }
         )
     )
+
+
+def test_clearing_the_delivered_tasks_collects_them_and_pays_nothing(
+    deployment: tuple[Deployment, Simulator],
+) -> None:
+    """Completed is collected: a user clears all 30 delivered tasks (the same new try a
+    failure after delivery gets); each collects its own prediction, nothing is paid.
+
+    Runs after the crash test on the same deployment: it proves that the records survive a
+    clear in the real stores (``task_state_store`` on 3.3, Variables on 2.11)."""
+    dep, sim = deployment
+    before = sim.stats()["submissions"]
+    plan = crash_plan()
+    out = Path(dep.env["SEEDANCE_CRASH_OUT"])
+    first = {i: sorted((out / str(i)).glob("*.mp4")) for i in range(len(plan))}
+    if not all(len(v) == 1 for v in first.values()):
+        pytest.skip("the crash test did not deliver every video")
+    for files in first.values():
+        files[0].unlink()  # collected means downloaded again
+    tries = {
+        int(m): int(t)
+        for m, t in dep.query(
+            "SELECT map_index, try_number FROM task_instance WHERE dag_id=? AND task_id=?",
+            DAG_ID,
+            TASK_ID,
+        )
+    }
+    dep.cli("tasks", "clear", DAG_ID, "-y")
+
+    def again() -> bool:
+        rows = dep.query(
+            "SELECT map_index, state, try_number FROM task_instance WHERE dag_id=? AND task_id=?",
+            DAG_ID,
+            TASK_ID,
+        )
+        return len(rows) == len(plan) and all(
+            s in ("success", "failed") and int(t) > tries[int(m)] for m, s, t in rows
+        )
+
+    wait_for(again, 600, "every cleared task to run again", dep)
+    states = dep.states(DAG_ID, TASK_ID)
+    assert all(s == "success" for s in states.values()), (states, dep.logs())
+    assert sim.stats()["submissions"] == before == len(plan)  # nothing paid again
+    for i, files in first.items():
+        collected = sorted((out / str(i)).glob("*.mp4"))
+        assert [f.name for f in collected] == [files[0].name]  # its own prediction
+        assert count_frames(collected[0]) > 0
+    collected_by = {
+        path.parent.name
+        for path in (dep.home / "logs").rglob("*.log")
+        if "collecting it, nothing paid" in path.read_text(errors="replace")
+    }
+    assert len(collected_by) == len(plan), sorted(collected_by)  # one map_index=N per task

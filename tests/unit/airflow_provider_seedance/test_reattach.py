@@ -58,5 +58,5 @@ def test_already_completed_prediction_completes_without_deferring(
     result = make_op(image=str(product_image), output_path=str(tmp_path / "out")).execute(context)
     assert result["prediction_id"] == pid and result["status"] == "completed"
     assert decode(result["video_paths"][0]) > 0
-    assert STATE_KEY not in context["task_state_store"].data  # success forgets the id
+    assert context["task_state_store"].data[STATE_KEY] == pid  # completed is kept, to collect
     assert sim.stats()["submissions"] == 1

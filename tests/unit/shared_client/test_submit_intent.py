@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import pytest
 from hypothesis import given
@@ -44,6 +45,15 @@ def test_round_trips_through_json_and_refuses_garbage() -> None:
     ):
         with pytest.raises(ValueError):
             SubmitIntent.from_json(bad)
+
+
+def test_the_request_key_round_trips_and_old_records_have_none() -> None:
+    keyed = replace(intent("o", T0, "abc"), request_key="k" * 64)
+    assert SubmitIntent.from_json(keyed.to_json()) == keyed
+    assert SubmitIntent.from_json(keyed.lost().to_json()).request_key == "k" * 64
+    old = '{"owner": "o", "model": "m", "fingerprint": "f", "not_before": 1}'
+    assert SubmitIntent.from_json(old).request_key is None  # records written before the key
+    assert SubmitIntent.from_json(old[:-1] + ', "request_key": 5}').request_key is None
 
 
 def test_created_at_reads_the_api_spellings() -> None:
