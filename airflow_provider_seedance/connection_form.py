@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from shared_client import DEFAULT_BASE_URL
+from shared_client import ACCOUNT_LEVELS, DEFAULT_ACCOUNT_LEVEL, DEFAULT_BASE_URL
 
 CONN_TYPE = "wavespeed"
 HOOK_NAME = "WaveSpeed (Seedance)"
@@ -34,6 +34,15 @@ CONN_FIELDS: dict[str, dict[str, Any]] = {
         "label": "Verify TLS certificates",
         "schema": {"type": ["boolean", "null"], "default": True},
         "description": "Only turn off for a local test server.",
+    },
+    "account_level": {
+        "label": "Account level",
+        "schema": {"type": ["string", "null"], "enum": [*ACCOUNT_LEVELS, None]},
+        "description": (
+            f"WaveSpeed account level ({', '.join(ACCOUNT_LEVELS)}; empty: "
+            f"{DEFAULT_ACCOUNT_LEVEL}). Sizes the account's Airflow pool: python -m "
+            "airflow_provider_seedance.pools"
+        ),
     },
 }
 #: Connection extras the hook reads.

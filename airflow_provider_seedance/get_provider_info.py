@@ -64,6 +64,7 @@ def get_provider_info() -> dict[str, Any]:
                 "python-modules": [
                     f"{_MODULE}.triggers.seedance",
                     f"{_MODULE}.triggers.reconcile",
+                    f"{_MODULE}.triggers.rate_limit",
                 ],
             }
         ],

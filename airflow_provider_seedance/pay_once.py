@@ -42,6 +42,7 @@ from shared_client import (
     ImageToVideoRequest,
     InsufficientBalanceError,
     Prediction,
+    RateLimitError,
     SeedanceClient,
     SeedanceError,
     SubmissionUncertainError,
@@ -129,14 +130,20 @@ class PayOnceMixin:
     ) -> Prediction:
         """Gate on the price, then pay: uploads, the intent, one POST, the id."""
         quote = self._gate(context, client, request)  # type: ignore[attr-defined]
+        self._submit_policy(client)  # type: ignore[attr-defined]
         try:
-            with operator_submitting():  # the task log shows the line below, not the client's
-                prediction = client.submit(
-                    request,
-                    owner=owner_of(context),
-                    on_intent=lambda intent: self._record_intent(context, ledger, intent),
-                    reconcile=False,  # settled below, with the siblings' claims in view
-                )
+            while True:
+                try:
+                    with operator_submitting():  # the log shows the line below, not the client's
+                        prediction = client.submit(
+                            request,
+                            owner=owner_of(context),
+                            on_intent=lambda intent: self._record_intent(context, ledger, intent),
+                            reconcile=False,  # settled below, with the siblings' claims in view
+                        )
+                    break
+                except RateLimitError as err:  # nothing created: defer, or sleep and resend
+                    self._wait_for_rate_limit(context, client, ledger, err)  # type: ignore[attr-defined]
         except InsufficientBalanceError as err:
             # A definite refusal (HTTP 402): no task was created, so the intent is void,
             # and a retry cannot pay either until somebody tops the account up.

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from .account import DEFAULT_BALANCE
 from .faults import DEFAULT_SCOPES, SCOPES, FaultConfig
+from .limits import DEFAULT_LEVEL, LEVELS, AccountLimits
 from .server import Simulator
 
 logger = logging.getLogger(__name__)
@@ -60,6 +61,26 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=DEFAULT_BALANCE,
         help="starting account balance in USD (completed runs are charged; default 1000000)",
+    )
+    limits = p.add_argument_group("account limits (WaveSpeed's account levels)")
+    limits.add_argument(
+        "--account-level",
+        choices=tuple(LEVELS),
+        default=DEFAULT_LEVEL,
+        help="bronze 2 concurrent / 2 per minute, silver 300/500, gold 3000/3000, "
+        "ultra 10000/5000 (default: unlimited)",
+    )
+    limits.add_argument(
+        "--max-concurrent", type=int, default=None, help="overrides the level; 0: no limit"
+    )
+    limits.add_argument(
+        "--videos-per-minute", type=int, default=None, help="overrides the level; 0: no limit"
+    )
+    limits.add_argument(
+        "--time-scale",
+        type=float,
+        default=1.0,
+        help="K shrinks the per-minute window (and Retry-After) to 60/K s",
     )
     p.add_argument("--log-level", default="WARNING")
     faults = p.add_argument_group("faults (probability per request, 0..1)")
@@ -109,6 +130,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    try:
+        AccountLimits.resolve(
+            args.account_level,
+            max_concurrent=args.max_concurrent,
+            videos_per_minute=args.videos_per_minute,
+            time_scale=args.time_scale,
+        )
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
@@ -126,6 +157,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         history_lag=args.history_lag,
         submit_hold=args.submit_hold,
         balance=args.balance,
+        account_level=args.account_level,
+        max_concurrent=args.max_concurrent,
+        videos_per_minute=args.videos_per_minute,
+        time_scale=args.time_scale,
     )
     with sim:
         print(sim.base_url, flush=True)

@@ -16,10 +16,13 @@ from . import envelopes
 from .account import Account, BillingItem
 from .catalogue import CURRENCY
 from .context import CTX
+from .limits import AccountLimits
 
 USAGE_DEFAULT_DAYS = 30
 BILLING_TYPES = ("usage", "topup")
 MAX_PAGE_SIZE = 100
+LIMIT_SETTINGS = ("account_level", "max_concurrent", "videos_per_minute", "time_scale")
+ACCOUNT_SETTINGS = {"balance", "topup", *LIMIT_SETTINGS}
 
 
 class _BadQuery(ValueError):
@@ -134,18 +137,31 @@ async def get_billings(request: web.Request) -> web.Response:
 
 
 async def admin_account(request: web.Request) -> web.Response:
-    """POST /_sim/account {"balance": x} sets it, {"topup": x} adds; GET reads."""
-    account = _account(request)
+    """GET /_sim/account reads; POST sets any of: {"balance": x} (set), {"topup": x} (add),
+    {"account_level", "max_concurrent", "videos_per_minute", "time_scale"} (the limits)."""
+    ctx = request.app[CTX]
+    account = ctx.account
     if request.method == "POST":
         try:
             body = await request.json()
-            if not isinstance(body, dict) or not set(body) <= {"balance", "topup"}:
-                raise ValueError('expected {"balance": x} or {"topup": x}')
-            values = {k: float(v) for k, v in body.items()}
+            if not isinstance(body, dict) or not set(body) <= ACCOUNT_SETTINGS:
+                raise ValueError(f"expected an object with some of {sorted(ACCOUNT_SETTINGS)}")
+            values = {k: float(body[k]) for k in ("balance", "topup") if k in body}
+            limits = None
+            if set(body) & set(LIMIT_SETTINGS):
+                limits = AccountLimits.resolve(
+                    body.get("account_level"),
+                    max_concurrent=body.get("max_concurrent"),
+                    videos_per_minute=body.get("videos_per_minute"),
+                    time_scale=body.get("time_scale"),
+                    base=ctx.limiter.limits,
+                )
         except (ValueError, TypeError) as exc:
             return envelopes.error(400, f"invalid account settings: {exc}", 1401)
         if "balance" in values:
             account.set_balance(values["balance"])
         if "topup" in values:
             account.topup(values["topup"])
-    return web.json_response(account.snapshot())
+        if limits is not None:
+            ctx.limiter.reconfigure(limits)
+    return web.json_response({**account.snapshot(), "limits": ctx.limiter.limits.to_dict()})

@@ -23,6 +23,7 @@ from .catalogue import model_spec
 from .context import CTX, SimContext
 from .faults import FaultConfig, TransportFault
 from .lifecycle import run_task
+from .limits import retry_after_header
 from .state import Task, fingerprint, iso_now
 from .validation import ValidationFailure, validate_body
 
@@ -129,6 +130,11 @@ async def submit(request: web.Request) -> web.Response:
     if isinstance(vin, ValidationFailure):
         return envelopes.error(400, vin.message, vin.code)
     price = await pricing.quote(ctx, spec, vin)
+    # From here to the task's creation nothing awaits: the window check, the hold and the
+    # count are one step on the event loop, so concurrent submits cannot overshoot.
+    wait = ctx.limiter.retry_after()
+    if wait is not None:
+        return _rate_limited(ctx, wait)
     task_id = uuid.uuid4().hex
     held, available = ctx.account.try_hold(task_id, price)
     if not held:
@@ -136,6 +142,7 @@ async def submit(request: web.Request) -> web.Response:
             INSUFFICIENT_BALANCE,
             f"insufficient balance: this run costs ${usd(price)}, available ${usd(available)}",
         )
+    ctx.limiter.accepted()
     ctx.state.stats.submission(fingerprint(model, body))
     ctx.state.stats.model_event(model, "submitted")
     task = Task(
@@ -164,6 +171,19 @@ async def submit(request: web.Request) -> web.Response:
             data.update(code=5004, error="Sync mode timed out; the task is still processing")
             return envelopes.ok(data)
     return envelopes.ok(task.to_data(ctx.base_url))
+
+
+def _rate_limited(ctx: SimContext, wait: float) -> web.Response:
+    """The per-minute limit's 429: nothing created, held, counted or listed."""
+    ctx.limiter.rejected()
+    limits = ctx.limiter.limits
+    response = envelopes.error(
+        429,
+        f"Too Many Requests: the account level allows {limits.videos_per_minute} videos "
+        "per minute; retry later",
+    )
+    response.headers["Retry-After"] = retry_after_header(wait, limits.time_scale)
+    return response
 
 
 async def get_result(request: web.Request) -> web.Response:
@@ -234,8 +254,12 @@ async def webhook_secret(request: web.Request) -> web.Response:
 
 
 def stats_snapshot(ctx: SimContext) -> dict[str, Any]:
-    """Counters plus the account's figures (balance, charged_usd, ...)."""
-    return {**ctx.state.stats.snapshot(), **ctx.account.snapshot()}
+    """Counters plus the account's figures (balance, charged_usd, ...) and its limits."""
+    return {
+        **ctx.state.stats.snapshot(),
+        **ctx.account.snapshot(),
+        "limits": ctx.limiter.snapshot(),
+    }
 
 
 async def admin_stats(request: web.Request) -> web.Response:
@@ -281,6 +305,7 @@ async def admin_timing(request: web.Request) -> web.Response:
 
 async def admin_reset(request: web.Request) -> web.Response:
     request.app[CTX].state.stats.reset()
+    request.app[CTX].limiter.reset()
     return web.json_response({"reset": True})
 
 

@@ -16,6 +16,7 @@ from aiohttp import web
 
 from .account import Account
 from .faults import FaultInjector
+from .limits import Limiter
 from .state import SimState
 
 
@@ -48,6 +49,7 @@ class SimContext:
     output_dir: Path
     state: SimState = field(default_factory=SimState)
     account: Account = field(default_factory=Account)
+    limiter: Limiter = field(default_factory=Limiter)
     base_url: str = ""
     executor: ThreadPoolExecutor | None = None
     session: aiohttp.ClientSession | None = None

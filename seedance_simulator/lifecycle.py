@@ -82,9 +82,21 @@ async def _deliver_webhook(ctx: SimContext, task: Task) -> None:
 
 
 async def run_task(ctx: SimContext, task: Task, vin: VideoInput, failure_code: int | None) -> None:
-    """Drive one task to a terminal status; never raises (failures become task state)."""
+    """Wait for a concurrency slot (status ``queued`` meanwhile), then run the task; the
+    slot is held until the task is terminal. Never raises (failures become task state)."""
+    if not ctx.limiter.try_acquire():
+        task.status = "queued"
+        await ctx.limiter.wait_for_slot()
+    try:
+        await _run(ctx, task, vin, failure_code)
+    finally:
+        ctx.limiter.release()
+
+
+async def _run(ctx: SimContext, task: Task, vin: VideoInput, failure_code: int | None) -> None:
+    """The generation itself: ``generation_time`` from the moment the task got its slot."""
     gen = ctx.config.generation_time
-    deadline = task.created_monotonic + gen
+    deadline = time.monotonic() + gen
     try:
         await asyncio.sleep(min(gen * 0.1, 0.5))
         task.status = "processing"

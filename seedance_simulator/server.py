@@ -23,6 +23,7 @@ from .app import build_app, stats_snapshot
 from .context import SimConfig, SimContext
 from .faults import FaultConfig, FaultInjector
 from .lifecycle import sweep_forever
+from .limits import AccountLimits, Limiter
 from .webhooks import new_secret
 
 logger = logging.getLogger(__name__)
@@ -38,6 +39,9 @@ class Simulator:
     Fault rates come from `faults=FaultConfig(...)` or keyword arguments named like its
     fields (`rate_429=0.1`); `seed` makes them reproducible. `balance` is the account's
     starting balance in USD (default: a million, so money never runs out unless asked).
+    `account_level` (bronze, silver, gold, ultra; default unlimited) sets WaveSpeed's
+    limits, `max_concurrent` / `videos_per_minute` override them (0: no limit), and
+    `time_scale` K shrinks the per-minute window to 60/K seconds.
     """
 
     def __init__(
@@ -58,6 +62,10 @@ class Simulator:
         history_lag: float = 0.0,
         submit_hold: float = 0.0,
         balance: float = DEFAULT_BALANCE,
+        account_level: str | None = None,
+        max_concurrent: int | None = None,
+        videos_per_minute: int | None = None,
+        time_scale: float = 1.0,
         **fault_kwargs: Any,
     ) -> None:
         if not api_key:
@@ -84,6 +92,14 @@ class Simulator:
             injector=FaultInjector(faults or FaultConfig(), seed),
             output_dir=out,
             account=Account(balance),
+            limiter=Limiter(
+                AccountLimits.resolve(
+                    account_level,
+                    max_concurrent=max_concurrent,
+                    videos_per_minute=videos_per_minute,
+                    time_scale=time_scale,
+                )
+            ),
         )
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -218,8 +234,10 @@ class Simulator:
         return stats_snapshot(self._ctx)
 
     def reset_stats(self) -> None:
-        """Zero the counters (the account's balance and charged_usd are not counters)."""
+        """Zero the counters (the account's balance and charged_usd are not counters) and
+        the limits' history (queue samples, 429 times)."""
         self._ctx.state.stats.reset()
+        self._call(self._ctx.limiter.reset)
 
     def balance(self) -> float:
         """The account's balance in USD (completed runs have been charged)."""
@@ -260,6 +278,27 @@ class Simulator:
             self._config.history_lag = max(0.0, history_lag)
         if submit_hold is not None:
             self._config.submit_hold = max(0.0, submit_hold)
+
+    def set_limits(
+        self,
+        account_level: str | None = None,
+        *,
+        max_concurrent: int | None = None,
+        videos_per_minute: int | None = None,
+        time_scale: float | None = None,
+    ) -> dict[str, Any]:
+        """Change the account's limits while serving (a level resets both numbers; explicit
+        ones override it; unset parts stay). Returns the limits now in force."""
+        limiter = self._ctx.limiter
+        limits = AccountLimits.resolve(
+            account_level,
+            max_concurrent=max_concurrent,
+            videos_per_minute=videos_per_minute,
+            time_scale=time_scale,
+            base=limiter.limits,
+        )
+        self._call(limiter.reconfigure, limits)
+        return limits.to_dict()
 
     def set_retention(self, seconds: float) -> None:
         self._config.retention = seconds

@@ -16,6 +16,7 @@ source, behind this face.
 from __future__ import annotations
 
 from ._version import __version__
+from .account_levels import ACCOUNT_LEVELS, DEFAULT_ACCOUNT_LEVEL, AccountLevel, account_level
 from .catalogue import (
     FAMILY_PREFIX,
     MODELS,
@@ -71,7 +72,9 @@ from .submit_intent import DEFAULT_SETTLE_WINDOW, SubmitIntent
 from .video_requests import VideoEditRequest, VideoExtendRequest
 
 __all__ = [
+    "ACCOUNT_LEVELS",
     "ASPECT_RATIOS",
+    "DEFAULT_ACCOUNT_LEVEL",
     "DEFAULT_BASE_URL",
     "DEFAULT_MODEL",
     "DEFAULT_POLL_INTERVAL",
@@ -85,6 +88,7 @@ __all__ = [
     "RESOLUTIONS",
     "RESOLUTION_PRICE_FACTORS",
     "APIError",
+    "AccountLevel",
     "AsyncSeedanceClient",
     "AuthenticationError",
     "BudgetExceededError",
@@ -121,6 +125,7 @@ __all__ = [
     "VideoEditRequest",
     "VideoExtendRequest",
     "__version__",
+    "account_level",
     "body_fingerprint",
     "canonical_fingerprint",
     "default_model",

@@ -1,8 +1,13 @@
 """When to try again, and how long to wait: retry decisions and policies.
 
-Reads retry with exponential backoff and full jitter, honour ``Retry-After``, and stop
-after a bounded number of attempts *and* a bounded time. Submits use the same waits but
-a narrower predicate (:func:`is_safe_to_resubmit`): a submit is paid and not idempotent.
+Reads retry with exponential backoff and full jitter, honour ``Retry-After`` (plus a
+jitter of up to a quarter of it, so callers told the same time do not come back
+together), and stop after a bounded number of attempts *and* a bounded time. Submits use
+the same waits but a narrower predicate (:func:`is_safe_to_resubmit`): a submit is paid
+and not idempotent; only a 429 (the account is busy, nothing was created) or a request
+that never left is sent again. A submit never sleeps past its time budget: when the next
+wait would end after it, the :class:`~.errors.RateLimitError` reaches the caller, who
+may wait elsewhere (the Airflow operator defers to the triggerer).
 The decisions are plain functions over the error tree; :class:`RetryPolicy` turns them
 into tenacity arguments shared by the sync and async drivers.
 """
@@ -10,6 +15,7 @@ into tenacity arguments shared by the sync and async drivers.
 from __future__ import annotations
 
 import logging
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -19,6 +25,7 @@ from tenacity import (
     retry_if_exception,
     stop_after_attempt,
     stop_after_delay,
+    stop_before_delay,
     wait_random_exponential,
 )
 
@@ -66,7 +73,10 @@ class RetryPolicy:
 
     ``max_attempts`` counts the first try; ``max_elapsed`` (seconds) bounds the whole
     series; ``initial``/``maximum`` shape the jittered exponential wait; a server's
-    ``Retry-After`` wins over the computed wait, up to ``max_retry_after``.
+    ``Retry-After`` wins over the computed wait, up to ``max_retry_after``, lengthened by
+    a random share of up to ``retry_after_jitter`` of it. Submits may set their own
+    bounds: ``submit_attempts`` (default ``max_attempts``) and ``submit_budget`` seconds
+    (default ``max_elapsed``), which a submit never sleeps past.
     """
 
     max_attempts: int = 6
@@ -74,6 +84,9 @@ class RetryPolicy:
     initial: float = 0.5
     maximum: float = 15.0
     max_retry_after: float = 60.0
+    retry_after_jitter: float = 0.25
+    submit_attempts: int | None = None
+    submit_budget: float | None = None
 
     def tenacity_kwargs(self, kind: RetryKind) -> dict[str, Any]:
         """Keyword arguments for ``tenacity.Retrying`` / ``AsyncRetrying``."""
@@ -84,9 +97,14 @@ class RetryPolicy:
             predicate = is_safe_to_resubmit
         else:
             return {"stop": stop_after_attempt(1), "reraise": True}
+        stop = stop_after_attempt(self.max_attempts) | stop_after_delay(self.max_elapsed)
+        if kind == "submit":
+            attempts = self.submit_attempts or self.max_attempts
+            budget = self.max_elapsed if self.submit_budget is None else self.submit_budget
+            stop = stop_after_attempt(attempts) | stop_before_delay(budget)
         return {
             "retry": retry_if_exception(predicate),
-            "stop": stop_after_attempt(self.max_attempts) | stop_after_delay(self.max_elapsed),
+            "stop": stop,
             "wait": self._wait,
             "reraise": True,
             "before_sleep": _log_retry,
@@ -96,8 +114,21 @@ class RetryPolicy:
         backoff = wait_random_exponential(multiplier=self.initial, max=self.maximum)(state)
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, APIError) and exc.retry_after is not None:
-            return min(max(exc.retry_after, 0.0), self.max_retry_after)
+            return self.retry_after_wait(exc.retry_after, fallback=float(backoff))
         return float(backoff)
+
+    def retry_after_wait(self, retry_after: float | None, *, fallback: float) -> float:
+        """Seconds to wait when the server said ``Retry-After``: its value (at most
+        ``max_retry_after``) plus a random extra of up to ``retry_after_jitter`` of it.
+
+        Why the extra: a rate limit answers every caller of a burst with about the same
+        time; coming back all at once would buy another round of 429s. A missing or zero
+        ``Retry-After`` takes ``fallback`` (the jittered exponential backoff).
+        """
+        if retry_after is None or retry_after <= 0:
+            return fallback
+        base = min(retry_after, self.max_retry_after)
+        return base * (1.0 + random.uniform(0.0, max(self.retry_after_jitter, 0.0)))  # noqa: S311
 
 
 def _log_retry(state: RetryCallState) -> None:

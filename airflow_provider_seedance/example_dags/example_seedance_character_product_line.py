@@ -30,6 +30,7 @@ from airflow_provider_seedance.operators.seedance import (
     SeedanceQuoteOperator,
     SeedanceTextToVideoOperator,
 )
+from airflow_provider_seedance.pools import seedance_pool_name
 from shared_client import DEFAULT_POLL_INTERVAL
 
 try:  # Airflow 3.1+: a person decides when the batch is over the cap
@@ -100,6 +101,7 @@ with DAG(
     )
     generate = SeedanceTextToVideoOperator.partial(
         task_id="generate_clip",
+        pool=seedance_pool_name("wavespeed_default"),  # the account's, sized to its level
         poll_interval=float(os.environ.get("SEEDANCE_POLL_INTERVAL", DEFAULT_POLL_INTERVAL)),
         output_path=os.environ.get("SEEDANCE_OUTPUT_URI", _DEFAULT_OUTPUT) + "/{{ ds }}",
         outlets=[PRODUCT_LINE_VIDEOS],

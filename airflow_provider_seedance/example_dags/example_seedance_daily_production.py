@@ -1,9 +1,10 @@
 """Daily product-video production: one Seedance generation per product, mapped.
 
 * ``.expand`` turns the product list into one task instance per product.
-* The ``seedance`` pool caps concurrent generations at the account's limit (Bronze: 2
-  concurrent tasks); with deferral the pool slot is held while waiting, which is exactly
-  what caps concurrency at WaveSpeed (``pool_slots`` counts deferred tasks, Airflow 2.7+).
+* The account's pool (``seedance`` for ``wavespeed_default``) caps concurrent generations
+  at the account level's limit (Bronze 2, Silver 300, ...), sized from the connection's
+  ``account_level`` extra by ``python -m airflow_provider_seedance.pools``, which creates
+  it counting deferred tasks: a deferred generation still runs at WaveSpeed.
 * Videos land under an object-storage folder per day: ``SEEDANCE_OUTPUT_URI`` (Airflow
   Variable ``seedance_output_uri`` or environment), ``file://`` under ``./out`` by default;
   use ``s3://bucket/videos`` etc. in production.
@@ -23,9 +24,10 @@ from pathlib import Path
 from airflow.providers.common.compat.sdk import DAG, Asset
 
 from airflow_provider_seedance.operators.seedance import SeedanceImageToVideoOperator
+from airflow_provider_seedance.pools import seedance_pool_name
 from shared_client import DEFAULT_POLL_INTERVAL
 
-POOL = os.environ.get("SEEDANCE_POOL", "seedance")
+POOL = os.environ.get("SEEDANCE_POOL") or seedance_pool_name("wavespeed_default")
 SEEDANCE_VIDEOS = Asset("seedance://videos/daily-products")
 _DEFAULT_OUTPUT = (Path.cwd() / "out").resolve().as_uri()
 

@@ -23,9 +23,12 @@ from airflow_provider_seedance.operators.seedance import (
     SeedanceImageToVideoOperator,
     SeedanceVideoExtendOperator,
 )
+from airflow_provider_seedance.pools import seedance_pool_name
 from shared_client import DEFAULT_POLL_INTERVAL
 
 _DEFAULT_OUTPUT = (Path.cwd() / "out").resolve().as_uri()
+#: The account's pool, sized to its level (``python -m airflow_provider_seedance.pools``).
+_POOL = seedance_pool_name("wavespeed_default")
 _POLL = float(os.environ.get("SEEDANCE_POLL_INTERVAL", DEFAULT_POLL_INTERVAL))
 _OUTPUT = os.environ.get("SEEDANCE_OUTPUT_URI", _DEFAULT_OUTPUT)
 DEFAULT_PRODUCTS = [
@@ -52,6 +55,7 @@ with DAG(
 ) as dag:
     animate = SeedanceImageToVideoOperator.partial(
         task_id="animate",
+        pool=_POOL,
         model="bytedance/seedance-2.0-fast/image-to-video",
         duration=5,
         max_cost_usd=1.0,
@@ -61,6 +65,7 @@ with DAG(
 
     SeedanceVideoExtendOperator.partial(
         task_id="extend",
+        pool=_POOL,
         prompt="The camera pulls back to reveal the whole shop window, warm evening light",
         model="bytedance/seedance-2.0-mini/video-extend",
         duration=4,

@@ -29,12 +29,14 @@ from airflow_provider_seedance.connection_form import (
     hook_ui_field_behaviour,
 )
 from shared_client import (
+    AccountLevel,
     APIError,
     AsyncSeedanceClient,
     AuthenticationError,
     RetryPolicy,
     SeedanceClient,
     SeedanceError,
+    account_level,
 )
 
 log = logging.getLogger(__name__)
@@ -149,7 +151,8 @@ class SeedanceHook(BaseHook):
     :param wavespeed_conn_id: Connection of type ``wavespeed``; password = API key (the
         only source: the ``WAVESPEED_API_KEY`` environment variable is not read, and an
         empty password raises ``AuthenticationError`` naming the connection), host =
-        optional base URL (default ``https://api.wavespeed.ai``), extras ``timeout``,
+        optional base URL (default ``https://api.wavespeed.ai``), extras ``account_level``
+        (sizes the pool, see :mod:`..pools`), ``timeout``,
         ``verify_ssl`` and ``max_attempts``.
     """
 
@@ -197,6 +200,13 @@ class SeedanceHook(BaseHook):
         """
         conn = self.get_connection(self.wavespeed_conn_id)
         return self._settings_from_connection(conn, conn.extra_dejson)
+
+    def account_level(self) -> AccountLevel:
+        """The level named by the connection's ``account_level`` extra (empty: Bronze, a new
+        account's level); it sizes the account's pool (:mod:`..pools`). Raises
+        ``InvalidRequestError`` naming ``account_level`` for an unknown level."""
+        conn = self.get_connection(self.wavespeed_conn_id)
+        return account_level(self._extra_field(conn.extra_dejson, "account_level"))
 
     async def aget_settings(self) -> ClientSettings:
         """Client settings through Airflow's async connection lookup (triggerer side).

@@ -27,6 +27,10 @@ from airflow_provider_seedance.operators.fields import (
     literal_kwargs,
     request_kwargs,
 )
+from airflow_provider_seedance.operators.rate_limit import (
+    DEFAULT_RATE_LIMIT_WORKER_WAIT,
+    RateLimitMixin,
+)
 from airflow_provider_seedance.pay_once import GenerationRequest, PayOnceMixin
 from airflow_provider_seedance.reattach import PredictionLedger, ledger_for
 from airflow_provider_seedance.results import (
@@ -57,7 +61,7 @@ PREDICTION_ID_XCOM_KEY = "prediction_id"
 OPERATOR_TIMEOUT = 3600.0
 
 
-class SeedanceGenerationOperator(BudgetMixin, PayOnceMixin, BaseOperator):
+class SeedanceGenerationOperator(BudgetMixin, PayOnceMixin, RateLimitMixin, BaseOperator):
     """Base of the Seedance generation operators: submit, defer, reattach, pay once, land.
 
     A mode subclass sets :attr:`REQUEST` (the core request type), :attr:`FIELDS` (its
@@ -93,6 +97,10 @@ class SeedanceGenerationOperator(BudgetMixin, PayOnceMixin, BaseOperator):
         this long, in the triggerer, before anything is decided.
     :param resubmit_after_settle: After a lost answer whose task never appeared within the
         window, submit again instead of failing (default False: it may pay twice).
+    :param rate_limit_worker_wait: Seconds a try may wait on the worker when the account
+        is at its per-minute limit (HTTP 429: nothing was created) before it defers to the
+        triggerer until ``Retry-After`` (default 20; 0 defers at once). A busy account
+        never fails the task within ``timeout``; see :mod:`.rate_limit`.
     """
 
     #: The core request type of the mode; it validates every field.
@@ -120,6 +128,7 @@ class SeedanceGenerationOperator(BudgetMixin, PayOnceMixin, BaseOperator):
         reattach_on_retry: bool = True,
         settle_window: float = DEFAULT_SETTLE_WINDOW,
         resubmit_after_settle: bool = False,
+        rate_limit_worker_wait: float = DEFAULT_RATE_LIMIT_WORKER_WAIT,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -135,6 +144,7 @@ class SeedanceGenerationOperator(BudgetMixin, PayOnceMixin, BaseOperator):
         self.reattach_on_retry = reattach_on_retry
         self.settle_window = float(settle_window)
         self.resubmit_after_settle = resubmit_after_settle
+        self.rate_limit_worker_wait = rate_limit_worker_wait
 
     # -- the fields and their validation --
     def _declare(self, **fields: Any) -> None:
@@ -152,6 +162,9 @@ class SeedanceGenerationOperator(BudgetMixin, PayOnceMixin, BaseOperator):
             raise InvalidRequestError("timeout", self.timeout, "a positive number of seconds")
         if not isinstance(self.poll_interval, int | float) or self.poll_interval <= 0:
             raise InvalidRequestError("poll_interval", self.poll_interval, "a positive number")
+        wait = self.rate_limit_worker_wait
+        if isinstance(wait, bool) or not isinstance(wait, int | float) or wait < 0:
+            raise InvalidRequestError("rate_limit_worker_wait", wait, "a number of seconds >= 0")
         if is_plain(self.max_cost_usd):
             parse_cap(self.max_cost_usd)
         kwargs = literal_kwargs(self.FIELDS, self._values())

@@ -35,7 +35,12 @@ def test_provider_info_and_hook_describe_the_same_field_behaviour() -> None:
 
 def test_the_hook_reads_exactly_the_extras_the_form_offers() -> None:
     assert tuple(_connection_type()["conn-fields"]) == connection_form.EXTRA_FIELDS
-    assert set(connection_form.EXTRA_FIELDS) == {"timeout", "max_attempts", "verify_ssl"}
+    assert set(connection_form.EXTRA_FIELDS) == {
+        "timeout",
+        "max_attempts",
+        "verify_ssl",
+        "account_level",
+    }
 
 
 def test_provider_info_returns_copies_callers_may_change() -> None:

@@ -36,4 +36,5 @@ def test_every_operator_and_trigger_module_is_registered() -> None:
         f"{prefix}.operators.quote",
         f"{prefix}.triggers.seedance",
         f"{prefix}.triggers.reconcile",
+        f"{prefix}.triggers.rate_limit",
     } <= modules
