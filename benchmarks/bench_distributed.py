@@ -115,9 +115,7 @@ def run_side(dep: Any, sim: Any, dag_id: str, n: int, limit: float) -> dict[str,
     killed: list[int] = []
     states: dict[int, str] = {}
     while time.monotonic() - started < limit:
-        rows = _safe(
-            dep, "SELECT map_index, state, pid FROM task_instance WHERE dag_id=?", dag_id
-        )
+        rows = _safe(dep, "SELECT map_index, state, pid FROM task_instance WHERE dag_id=?", dag_id)
         states = {int(m): s for m, s, _ in rows}
         if not killed and "worker-1" in dep.procs and len(states) == n:
             try:
@@ -143,7 +141,9 @@ def run_side(dep: Any, sim: Any, dag_id: str, n: int, limit: float) -> dict[str,
         "submissions": stats["submissions"],
         "duplicate_payments": sum(c - 1 for c in by_prompt.values() if c > 1),
         "prompts_paid_twice_or_more": sum(c > 1 for c in by_prompt.values()),
-        "rate_limited_429s": int(stats.get("rate_limited", 0)),
+        "rate_limited_429s": int(stats["limits"]["rate_limited"]),
+        "simulator_max_running": stats["limits"]["max_running"],
+        "simulator_max_queued": stats["limits"]["max_queued"],
         "worker_killed_with_running_tasks": len(killed),
     }
 
@@ -162,12 +162,12 @@ def _safe(dep: Any, sql: str, *params: Any) -> list[tuple[Any, ...]]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", type=int, default=300)
-    parser.add_argument("--generation-time", type=float, default=20.0)
+    parser.add_argument("--generation-time", type=float, default=40.0)
     parser.add_argument("--max-concurrent", type=int, default=20)
-    parser.add_argument("--videos-per-minute", type=int, default=33)
+    parser.add_argument("--videos-per-minute", type=int, default=60)
     parser.add_argument("--time-scale", type=float, default=6.0)
     parser.add_argument("--worker-concurrency", type=int, default=8)
-    parser.add_argument("--limit", type=float, default=900.0, help="seconds per side")
+    parser.add_argument("--limit", type=float, default=1200.0, help="seconds per side")
     args = parser.parse_args()
     n = args.tasks
 
