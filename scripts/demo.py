@@ -6,7 +6,8 @@ What it does, idempotently:
 2. uses an ignored Airflow home (``.airflow-demo/``), ``airflow db migrate``;
 3. points the ``wavespeed_default`` connection at it through ``AIRFLOW_CONN_WAVESPEED_DEFAULT``
    (the key never touches the metadata database or the logs);
-4. creates the ``seedance`` pool (2 slots: the default account's concurrency);
+4. creates the account's pool with ``python -m airflow_provider_seedance.pools`` (``seedance``,
+   sized to the connection's level: 2 slots for a new, Bronze account; deferred tasks count);
 5. runs ``seedance_daily_production`` with ``airflow dags test`` (deferred tasks run their
    triggers in-process there), then prints the paths of the videos it wrote.
 """
@@ -28,7 +29,6 @@ AIRFLOW_HOME = ROOT / ".airflow-demo"
 OUT = ROOT / "out"
 DAG_ID = "seedance_daily_production"
 DAGS_FOLDER = ROOT / "airflow_provider_seedance" / "example_dags"
-POOL_SLOTS = 2
 PRODUCTS = [
     ("sneaker", (220, 40, 60), "A red sneaker turns slowly on a pedestal, soft studio light"),
     ("bottle", (40, 120, 220), "A blue steel bottle, water drops, the camera dollies in"),
@@ -97,11 +97,8 @@ def run_dag(connection: dict[str, Any], poll_interval: float) -> list[Path]:
     env = airflow_env(connection, products, poll_interval)
     airflow = airflow_bin()
     run([airflow, "db", "migrate"], env, quiet=True)
-    run(
-        [airflow, "pools", "set", "seedance", str(POOL_SLOTS), "Seedance concurrent generations"],
-        env,
-        quiet=True,
-    )
+    pools = [sys.executable, "-m", "airflow_provider_seedance.pools", "--airflow", airflow]
+    run(pools, env, quiet=True)
     logical_date = datetime.now(UTC).replace(microsecond=0)
     before = {p: p.stat().st_mtime for p in OUT.rglob("*.mp4")} if OUT.exists() else {}
     started = time.time()

@@ -138,3 +138,57 @@ def test_the_trigger_sleeps_until_its_time_and_survives_serialisation() -> None:
     started = time.time()
     assert asyncio.run(fire()) == [{"status": "ready", "until": until}]
     assert time.time() >= until and time.time() - started < 2
+
+
+def _run_like_airflow(make: Any, context: dict[str, Any], seen: list[str]) -> dict[str, Any]:
+    """Execute, and on every deferral run the trigger to its event and resume a fresh
+    instance of the operator with it, as the triggerer and a worker would."""
+
+    async def first_event(trigger: Any) -> Any:
+        async for event in trigger.run():
+            return event.payload
+        raise AssertionError("the trigger ended without an event")
+
+    step = lambda: make().execute(context)  # noqa: E731
+    for _ in range(50):
+        try:
+            return dict(step())
+        except TaskDeferred as deferred:
+            seen.append(type(deferred.trigger).__name__)
+            event = asyncio.run(first_event(deferred.trigger))
+            method, kwargs = deferred.method_name, dict(deferred.kwargs or {})
+            step = lambda m=method, e=event, k=kwargs: getattr(make(), m)(context, e, **k)  # noqa: E731
+    raise AssertionError("the task never finished")
+
+
+def test_n_tasks_at_a_tiny_per_minute_limit_all_succeed_paying_once_each(
+    limited: Any, image_url: str, wavespeed_conn: str
+) -> None:
+    """8 tasks at once against 2 videos per (scaled) minute: the burst is refused, some
+    tries absorb it in the worker, others wait in the triggerer; all 8 complete, each body
+    submitted exactly once, nothing failed for the account being busy."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.support.airflow import task_context
+
+    limited.set_limits(videos_per_minute=2, time_scale=30)  # a 2 s window
+    run = uuid.uuid4().hex[:8]
+    seen: list[str] = []
+
+    def one(i: int) -> dict[str, Any]:
+        def make() -> Any:
+            return make_op(image=image_url, prompt=f"{run} product {i}", poll_interval=0.2,
+                           rate_limit_worker_wait=1.0)  # fmt: skip
+
+        return _run_like_airflow(make, task_context(), seen)
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(one, range(8)))
+    assert [r["status"] for r in results] == ["completed"] * 8
+    assert len({r["prediction_id"] for r in results}) == 8
+    stats = limited.stats()
+    assert stats["submissions"] == 8
+    assert sorted(stats["submissions_by_fingerprint"].values()) == [1] * 8
+    assert stats["limits"]["rate_limited"] >= 3  # 8 asked, 2 fit the first window
+    assert "SeedanceRateLimitTrigger" in seen  # some waits went to the triggerer
+    assert seen.count("SeedancePredictionTrigger") == 8
