@@ -253,7 +253,8 @@ def report(
             "(reported)",
             True,
             f"{b['makespan_s'] / max(p['makespan_s'], 1e-9):.1f}x the provider's; "
-            f"{b['finished']}/{n} finished",
+            f"{b['finished']}/{n} finished"
+            + ("" if b["finished"] == n else " when cut at the time limit"),
         ),
         harness.Check("baseline failed tasks", b["failed"], "", "(reported)", True),
         harness.Check(
@@ -262,7 +263,7 @@ def report(
             "",
             "(reported)",
             True,
-            f"{b['submissions']} submissions for {n} prompts",
+            f"{b['submissions']} submissions, {b['finished']}/{n} tasks finished",
         ),
     ]
     headline = (
