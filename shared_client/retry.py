@@ -128,7 +128,7 @@ class RetryPolicy:
         if retry_after is None or retry_after <= 0:
             return fallback
         base = min(retry_after, self.max_retry_after)
-        return base * (1.0 + random.uniform(0.0, max(self.retry_after_jitter, 0.0)))  # noqa: S311
+        return base * (1.0 + random.uniform(0.0, max(self.retry_after_jitter, 0.0)))
 
 
 def _log_retry(state: RetryCallState) -> None:

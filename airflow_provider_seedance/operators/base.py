@@ -193,6 +193,11 @@ class SeedanceGenerationOperator(BudgetMixin, PayOnceMixin, RateLimitMixin, Base
     # -- execution --
     def execute(self, context: Any) -> dict[str, Any]:
         """Validate, price, reattach, recover or submit, then defer (or poll here)."""
+        return self._run_try(context)
+
+    def _run_try(self, context: Any) -> dict[str, Any]:
+        """The body of :meth:`execute`, also where a try resumes after a rate-limit wait
+        (calling ``execute`` itself from a resume method trips Airflow 2's guard)."""
         request = self.build_request()  # before anything is uploaded or paid
         self._cap()  # a rendered cap that is not a number fails here, naming the field
         if self.output_path:

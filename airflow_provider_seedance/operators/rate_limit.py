@@ -47,8 +47,8 @@ class RateLimitMixin:
     """Waits for the account's per-minute limit; see the module docstring.
 
     The operator provides ``rate_limit_worker_wait``, ``timeout``, ``deferrable`` and
-    ``execute``; the paying path calls :meth:`_submit_policy` on its client and
-    :meth:`_wait_for_rate_limit` when a ``RateLimitError`` reaches it.
+    ``_run_try`` (the body of ``execute``); the paying path calls :meth:`_submit_policy`
+    on its client and :meth:`_wait_for_rate_limit` when a ``RateLimitError`` reaches it.
     """
 
     rate_limit_worker_wait: float
@@ -110,7 +110,7 @@ class RateLimitMixin:
         """Resume after the wait: start over, as a fresh try would (quote, gate, submit)."""
         self._rate_limited_since = since
         self._rate_limited_rounds = int(rounds)
-        return self.execute(context)  # type: ignore[attr-defined]
+        return self._run_try(context)  # type: ignore[attr-defined]
 
 
 def _withdraw_published_intent(context: Any) -> None:

@@ -12,6 +12,7 @@ having uploaded and submitted nothing, and the money charged must stay within th
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
@@ -78,7 +79,14 @@ def run_at_once(allocations: list[dict[str, Any]], drift: dict[int, dict[str, An
 
 @pytest.fixture
 def batch(sim: Any, wavespeed_conn: str) -> tuple[list[dict[str, Any]], float]:
-    """Ten 4 s shots quoted under a cap that fits them exactly (the tightest cap)."""
+    """Ten 4 s shots quoted under a cap that fits them exactly (the tightest cap).
+
+    The shared simulator must be idle first: a slow task of an earlier test (some run
+    30 s) completing during this one would be charged while the money is measured.
+    """
+    deadline = time.monotonic() + 60
+    while sim.stats()["limits"]["running"] and time.monotonic() < deadline:
+        time.sleep(0.2)
     items = [{"prompt": f"run cap shot {i} {id(sim)}", "duration": 4} for i in range(TASKS)]
     cap = float(Decimal(repr(SHARE)) * TASKS)
     quote = SeedanceQuoteOperator(
