@@ -33,6 +33,7 @@ BENCHMARKS: tuple[tuple[str, str, float], ...] = (
     ("bench_worker_slot", "3", 420),
     ("bench_triggerer_density", "1", 900),
     ("bench_full_stack", "1b", 700),
+    ("bench_distributed", "13", 2700),
 )
 DOC = harness.REPO_ROOT / "docs" / "benchmarks.md"
 SIMULATOR_NOTES = harness.BENCH_DIR / "simulator_notes.md"

@@ -1,36 +1,37 @@
 #!/usr/bin/env bash
-# Install the Debian packages the test suite needs, only when their program is missing.
+# Install the Debian packages given as arguments when any of them is missing; idempotent.
 #
-#   scripts/ensure-debian-packages.sh
+#   bash scripts/ensure-debian-packages.sh redis-server postgresql
 #
-# `make test` runs this first, so a fresh machine (CI included) gets them from Debian's
-# packages; on a machine that has them it does nothing (no apt call, no network).
-#   chromium -> /usr/bin/chromium: the browser tests (tests/e2e/browser) drive it with
-#               Playwright; no browser is ever downloaded by Playwright itself.
-# Needs root (or sudo) only when something is missing.
+# Why a script: tests that run real servers (Redis, PostgreSQL, Chromium, ...) need them
+# on a fresh CI machine, and `make` targets call this before those tests. A package is
+# "present" when dpkg says it is installed; only then is nothing done (no apt-get update,
+# no network). Needs root or sudo when something is missing.
 set -euo pipefail
 
-# program -> Debian package
-declare -A NEEDED=(
-  [/usr/bin/chromium]=chromium
-)
-
 missing=()
-for program in "${!NEEDED[@]}"; do
-  [ -x "$program" ] || missing+=("${NEEDED[$program]}")
+for pkg in "$@"; do
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$pkg")
+    fi
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
-if ! command -v apt-get >/dev/null 2>&1; then
-  echo "missing ${missing[*]} and no apt-get: install them with your package manager" >&2
-  exit 1
-fi
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-  command -v sudo >/dev/null 2>&1 || { echo "need root to install ${missing[*]}" >&2; exit 1; }
-  SUDO="sudo"
+if [ "$(id -u)" -eq 0 ]; then
+    SUDO=()
+elif command -v sudo >/dev/null 2>&1; then
+    SUDO=(sudo -n)
+else
+    echo "missing Debian packages: ${missing[*]} (run as root: apt-get install -y ${missing[*]})" >&2
+    exit 1
 fi
 echo "installing Debian packages: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -q
-$SUDO apt-get install -y -q "${missing[@]}"
+"${SUDO[@]}" apt-get update -q
+# policy-rc.d: Debian's postinst would start a system-wide server; tests start their own.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | "${SUDO[@]}" tee /usr/sbin/policy-rc.d >/dev/null
+    "${SUDO[@]}" chmod +x /usr/sbin/policy-rc.d
+    trap '"${SUDO[@]}" rm -f /usr/sbin/policy-rc.d' EXIT
+fi
+"${SUDO[@]}" apt-get install -y -q "${missing[@]}"

@@ -333,6 +333,13 @@ class SeedanceGenerationOperator(BudgetMixin, PayOnceMixin, RateLimitMixin, Base
     def execute_complete(self, context: Any, event: Any = None) -> dict[str, Any]:
         """Resume after the trigger: validate the event, download, return the result."""
         parsed = parse_event(event)
+        if isinstance(event, Mapping) and event.get("trigger_run"):
+            log.info(
+                "Accepted the event of trigger run %s for prediction %s (%s)",
+                event["trigger_run"],
+                parsed.prediction.id,
+                parsed.status,
+            )
         ledger = ledger_for(context, enabled=self.reattach_on_retry)
         if parsed.status == "failed":
             ledger.clear()  # a failed prediction is final: a retry submits a new one

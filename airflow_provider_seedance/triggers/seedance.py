@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -39,9 +40,22 @@ MIN_POLL_INTERVAL = 1.0
 EVENT_STATUSES = ("success", "failed", "timeout", "error")
 
 
-def make_event(status: str, prediction: Prediction, message: str) -> TriggerEvent:
-    """The one event shape the operator and sensor accept (see ``results.parse_event``)."""
-    return TriggerEvent({"status": status, "prediction": prediction.to_dict(), "message": message})
+def make_event(
+    status: str, prediction: Prediction, message: str, trigger_run: str | None = None
+) -> TriggerEvent:
+    """The one event shape the operator and sensor accept (see ``results.parse_event``).
+
+    ``trigger_run`` names the run of the trigger that yielded the event: a trigger that a
+    second triggerer adopted runs twice, and the resumed task logs which run it accepted.
+    """
+    payload: dict[str, Any] = {
+        "status": status,
+        "prediction": prediction.to_dict(),
+        "message": message,
+    }
+    if trigger_run is not None:
+        payload["trigger_run"] = trigger_run
+    return TriggerEvent(payload)
 
 
 class SeedancePredictionTrigger(BaseTrigger):
@@ -79,7 +93,14 @@ class SeedancePredictionTrigger(BaseTrigger):
         )
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
-        """Yield one event: success, failed (API failure status), timeout or error."""
+        """Yield one event: success, failed (API failure status), timeout or error.
+
+        Each run logs a fresh run id and puts it in its event: when a triggerer dies and
+        another adopts the trigger, both runs show in the trigger logs and the task log
+        says which one's event was accepted (the distributed e2e counts them).
+        """
+        trigger_run = uuid.uuid4().hex[:12]
+        log.info("Trigger run %s waits for prediction %s", trigger_run, self.prediction_id)
         try:
             client = await SeedanceHook(self.wavespeed_conn_id).ashared_client()
         except Exception as err:  # a missing connection must end the task, not the triggerer
@@ -87,9 +108,13 @@ class SeedancePredictionTrigger(BaseTrigger):
                 "error",
                 Prediction(id=self.prediction_id),
                 f"Cannot build a client from connection {self.wavespeed_conn_id!r}: {err}",
+                trigger_run,
             )
             return
-        yield await self._wait(client)
+        event = await self._wait(client)
+        event.payload["trigger_run"] = trigger_run
+        log.info("Trigger run %s yields %s", trigger_run, event.payload["status"])
+        yield event
 
     async def _wait(self, client: AsyncSeedanceClient) -> TriggerEvent:
         # After a restart past the deadline this still reads the status once, so a
