@@ -150,9 +150,17 @@ class AirflowUI:
     # -- the browser --
     def login(self, page: Any) -> None:
         """Sign in through the UI's login form and wait for the home page."""
-        page.goto(self.base_url + "/")
-        page.wait_for_url("**/auth/login**")
-        page.get_by_label("Username").fill(self.username)
+        # The UI redirects to the login page in the browser; waiting for that navigation
+        # can see it aborted by the next one (net::ERR_ABORTED, seen in CI on a cold
+        # api-server), so wait for the form itself, reloading once if it never came.
+        page.goto(self.base_url + "/", wait_until="commit")
+        username = page.get_by_label("Username")
+        try:
+            username.wait_for()
+        except Exception:
+            page.goto(self.base_url + "/", wait_until="commit")
+            username.wait_for()
+        username.fill(self.username)
         page.get_by_label("Password").fill(self.password)
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_url(lambda url: "/auth/login" not in url)
