@@ -11,13 +11,14 @@ PIP_QUIET := -q --disable-pip-version-check
 STAMP := $(VENV)/.stamp-$(shell cat pyproject.toml constraints/py311.txt 2>/dev/null | sha1sum | cut -c1-12)
 AF2_STAMP := $(AF2_VENV)/.stamp-$(shell cat pyproject.toml constraints/airflow-2.11.txt 2>/dev/null | sha1sum | cut -c1-12)
 
-.PHONY: help venv venv-airflow2 debian-packages demo test lint typecheck pytest pytest-airflow2 bench soak e2e-comfyui e2e-distributed services clean
+.PHONY: help venv venv-airflow2 debian-packages demo test lint typecheck pytest pytest-airflow2 bench bench-distributed soak e2e-comfyui e2e-distributed services clean
 
 help:
 	@echo "make demo   - run the example production DAG against the local simulator (videos land in ./out/)"
 	@echo "make test   - ruff, mypy (strict, shared_client), pytest; Airflow 2.11 compatibility tests"
 	@echo "make e2e-distributed - CeleryExecutor (Redis, PostgreSQL), 2 workers, 2 triggerers, kill -9 mid-run"
 	@echo "make bench  - run the benchmarks (results: docs/benchmarks.md)"
+	@echo "make bench-distributed - the Celery cluster benchmark (Redis, PostgreSQL; ~30 min)"
 	@echo "make soak   - long reliability runs (results: docs/reliability.md)"
 	@echo "make e2e-comfyui COMFYUI_DIR=/path/to/ComfyUI - the node in a real headless ComfyUI"
 
@@ -67,8 +68,11 @@ e2e-distributed: venv services
 
 test: lint typecheck pytest e2e-distributed pytest-airflow2
 
-bench: venv services
+bench: venv
 	$(VENV)/bin/python benchmarks/run_all.py
+
+bench-distributed: venv services
+	$(VENV)/bin/python benchmarks/run_all.py --only bench_distributed
 
 soak: venv
 	$(VENV)/bin/python -m pytest -q -p no:cacheprovider -m soak tests/reliability

@@ -36,6 +36,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import charts
 import harness
 
 NAME = "bench_comfy_node"
@@ -238,7 +239,7 @@ def main() -> int:
             f"control (V1 conversion) opened {control}",
         ),
     ]
-    chart = harness.chart(
+    chart = charts.chart(
         "comfy-node",
         f"ComfyUI node: execute -> submit, 1080p image ({args.rounds} interleaved rounds)",
         {"ours (V3 node)": ours_ms, PEER: peer_ms},

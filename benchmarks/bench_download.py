@@ -33,6 +33,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import charts
 import harness
 
 NAME = "bench_download"
@@ -228,7 +229,7 @@ def main() -> int:
             )
         )
     cpu = harness.cpu_model()
-    chart = harness.chart(
+    chart = charts.chart(
         "download",
         f"Download {args.size_mib} MiB over loopback ({args.rounds} interleaved rounds)",
         {name: rate[name] for name in SIDES},

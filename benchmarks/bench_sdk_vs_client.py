@@ -3,11 +3,11 @@
 Why: waiting for a generation should cost next to nothing. The official SDK (2.0.5) is
 synchronous and opens a fresh connection per request (module-level ``requests.get`` /
 ``requests.post``), so its only way to run 200 generations at once is a thread pool.
-Both sides run here, one after the other, against the same simulator (fast mode, same
-generation time, same poll interval), each in its own process so its CPU time and
-peak RSS are its own. Connections and requests are counted by the simulator; the
-detection latency is the time from the simulator marking a task completed to the
-caller holding the result.
+Both sides run here against the same simulator (fast mode, same generation time, same
+poll interval), interleaved over rounds (SDK, ours; ours, SDK; ...), each in a fresh
+process so its CPU time and peak RSS are its own. Connections and requests are counted
+by the simulator; the detection latency is the time from the simulator marking a task
+completed to the caller holding the result.
 
     .venv/bin/python benchmarks/bench_sdk_vs_client.py [--generations 200]
 """
@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import statistics
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -24,6 +25,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import charts
 import harness
 
 NAME = "bench_sdk_vs_client"
@@ -154,7 +156,8 @@ def measure_side(sim: Any, side: str, args: argparse.Namespace, image_url: str) 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--generations", type=int, default=200)
-    parser.add_argument("--generation-time", type=float, default=22.0)
+    parser.add_argument("--generation-time", type=float, default=16.0)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--poll-interval", type=float, default=5.0)
     parser.add_argument("--child", choices=("ours", "sdk"))
     parser.add_argument("--base-url")
@@ -176,72 +179,99 @@ def main() -> int:
     ) as sim:
         with SeedanceClient(api_key=harness.BENCH_API_KEY, base_url=sim.base_url) as client:
             image_url = client.upload(harness.png_bytes())
-        sdk = measure_side(sim, "sdk", args, image_url)
-        ours = measure_side(sim, "ours", args, image_url)
-
-    def ratio(a: float, b: float) -> float:
-        return a / b if b else float("inf")
-
-    cpu_ratio = ratio(sdk["cpu_s"], ours["cpu_s"])
-    conn_ratio = ratio(sdk["connections_opened"], ours["connections_opened"])
-    lat_ours, lat_sdk = ours["detection_latency_s"], sdk["detection_latency_s"]
+        rounds = harness.interleave(
+            {
+                side: lambda _r, side=side: measure_side(sim, side, args, image_url)
+                for side in ("sdk", "ours")
+            },
+            args.rounds,
+        )
+    sdk_runs, our_runs = rounds["sdk"], rounds["ours"]
+    cpu = {side: [r["cpu_s"] for r in runs] for side, runs in rounds.items()}
+    conns = {side: [float(r["connections_opened"]) for r in runs] for side, runs in rounds.items()}
+    cpu_ratio = harness.paired_ratios(cpu["sdk"], cpu["ours"])
+    conn_ratio = harness.paired_ratios(conns["sdk"], conns["ours"])
+    p95 = {side: [r["detection_latency_s"]["p95"] for r in runs] for side, runs in rounds.items()}
+    late = [o - s for o, s in zip(p95["ours"], p95["sdk"], strict=True)]
+    requests = {side: [float(r["requests"]) for r in runs] for side, runs in rounds.items()}
+    med = {
+        key: {side: harness.spread(values[side])["median"] for side in ("sdk", "ours")}
+        for key, values in (("cpu", cpu), ("conns", conns), ("p95", p95), ("requests", requests))
+    }
+    peak = {
+        side: harness.spread([r["peak_rss_kib"] / 1024 for r in runs])["median"]
+        for side, runs in rounds.items()
+    }
     n = args.generations
+    ok_ours = sum(r["ok"] for r in our_runs)
     checks = [
         harness.Check(
-            "all generations correct (ours)", ours["ok"], f"/{n}", f"= {n}", ours["ok"] == n
+            "all generations correct (ours)",
+            ok_ours,
+            f"/{n * args.rounds}",
+            f"= {n * args.rounds}",
+            ok_ours == n * args.rounds,
+            f"SDK {sum(r['ok'] for r in sdk_runs)}/{n * args.rounds}",
         ),
-        harness.Check(
+        harness.ratio_check(
             "CPU time, SDK / ours",
             cpu_ratio,
-            "x",
-            f">= {TARGET_CPU_RATIO:g}x",
-            cpu_ratio >= TARGET_CPU_RATIO,
-            f"{sdk['cpu_s']:.2f} s vs {ours['cpu_s']:.2f} s",
+            at_least=TARGET_CPU_RATIO,
+            absolute=f"{med['cpu']['sdk']:.2f} s vs {med['cpu']['ours']:.2f} s per round",
+            peer="the official SDK",
         ),
-        harness.Check(
+        harness.ratio_check(
             "TCP connections opened, SDK / ours",
             conn_ratio,
-            "x",
-            f">= {TARGET_CONNECTION_RATIO:g}x",
-            conn_ratio >= TARGET_CONNECTION_RATIO,
-            f"{sdk['connections_opened']} vs {ours['connections_opened']}",
+            at_least=TARGET_CONNECTION_RATIO,
+            absolute=f"{med['conns']['sdk']:.0f} vs {med['conns']['ours']:.0f} per round",
+            peer="the official SDK",
         ),
         harness.Check(
             "HTTP requests, ours",
-            ours["requests"],
+            med["requests"]["ours"],
             "",
-            f"< SDK ({sdk['requests']})",
-            ours["requests"] < sdk["requests"],
-            f"{ours['requests']} vs {sdk['requests']}",
+            f"< SDK ({med['requests']['sdk']:.0f})",
+            all(o < s for o, s in zip(requests["ours"], requests["sdk"], strict=True)),
+            "medians per round; every round must hold",
         ),
         harness.Check(
-            "detection latency p95, ours",
-            lat_ours["p95"],
+            "detection latency p95, ours - SDK (median over rounds)",
+            statistics.median(late),
             " s",
-            f"<= SDK p95 {lat_sdk['p95']:.2f} s (+{LATENCY_TOLERANCE_S:g} s)",
-            lat_ours["p95"] <= lat_sdk["p95"] + LATENCY_TOLERANCE_S,
-            f"p50 {lat_ours['p50']:.2f} s vs {lat_sdk['p50']:.2f} s",
+            f"<= +{LATENCY_TOLERANCE_S:g} s",
+            statistics.median(late) <= LATENCY_TOLERANCE_S,
+            f"p95 {med['p95']['ours']:.2f} s vs {med['p95']['sdk']:.2f} s",
         ),
+    ]
+    pictures = [
+        charts.chart(
+            "sdk-vs-client-cpu",
+            f"CPU time for {n} concurrent generations ({args.rounds} rounds)",
+            {"ours (async)": cpu["ours"], "official SDK, 200 threads": cpu["sdk"]},
+            unit="s",
+            subtitle=harness.cpu_model(),
+        )
     ]
     figures = {
         "generations": n,
+        "rounds": args.rounds,
         "generation_time_s": args.generation_time,
         "poll_interval_s": args.poll_interval,
         "sdk_thread_pool": 200,
-        "ours": ours,
-        "sdk": sdk,
-        "peak_rss_mib": {
-            "ours": round(ours["peak_rss_kib"] / 1024, 1),
-            "sdk": round(sdk["peak_rss_kib"] / 1024, 1),
-        },
+        "cpu_ratio": cpu_ratio,
+        "connection_ratio": conn_ratio,
+        "medians": med,
+        "peak_rss_mib": peak,
+        "rounds_detail": rounds,
     }
     headline = (
-        f"cpu {cpu_ratio:.1f}x less ({ours['cpu_s']:.2f} vs {sdk['cpu_s']:.2f} s), "
-        f"connections {conn_ratio:.0f}x fewer ({ours['connections_opened']} vs "
-        f"{sdk['connections_opened']}), requests {ours['requests']} vs {sdk['requests']}, "
-        f"detection p95 {lat_ours['p95']:.2f} vs {lat_sdk['p95']:.2f} s, peak RSS "
-        f"{figures['peak_rss_mib']['ours']} vs {figures['peak_rss_mib']['sdk']} MiB, "
-        f"ok {ours['ok']}/{n} vs {sdk['ok']}/{n}"
+        f"cpu {cpu_ratio['median']:.1f}x less ({med['cpu']['ours']:.2f} vs "
+        f"{med['cpu']['sdk']:.2f} s), connections {conn_ratio['median']:.0f}x fewer, "
+        f"requests {med['requests']['ours']:.0f} vs {med['requests']['sdk']:.0f}, detection "
+        f"p95 {med['p95']['ours']:.2f} vs {med['p95']['sdk']:.2f} s, peak RSS "
+        f"{peak['ours']:.0f} vs {peak['sdk']:.0f} MiB, ok {ok_ours}/{n * args.rounds} "
+        f"({args.rounds} interleaved rounds)"
     )
     return harness.finish(
         NAME,
@@ -250,12 +280,16 @@ def main() -> int:
         figures,
         command=".venv/bin/python benchmarks/bench_sdk_vs_client.py",
         headline=headline,
+        charts=pictures,
         notes=(
             "SDK: wavespeed 2.0.5 Client.run() in a ThreadPoolExecutor(200), poll_interval "
             f"{args.poll_interval:g} s. Ours: one AsyncSeedanceClient, asyncio.gather of "
             f"generate(poll_interval={args.poll_interval:g}). Simulator fast mode, generation "
-            f"time {args.generation_time:g} s. CPU = os.times() user+system of the measured "
-            "process during the generations; peak RSS = VmHWM (reset before the phase)."
+            f"time {args.generation_time:g} s. {args.rounds} rounds, the sides interleaved "
+            "(SDK, ours; ours, SDK; ...), each side a fresh process per round; figures are "
+            "medians of per-round values and ratios. CPU = os.times() user+system of the "
+            "measured process during the generations; peak RSS = VmHWM (reset before the "
+            "phase)."
         ),
     )
 

@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import charts
 import harness
 
 NAME = "bench_simulator"
@@ -222,15 +223,15 @@ def main() -> int:
         harness.Check("poll errors", errors, "", "= 0", errors == 0),
     ]
     cpu = harness.cpu_model()
-    charts = [
-        harness.chart(
+    pictures = [
+        charts.chart(
             "simulator-render",
             "Render 5 s 720p 24 fps + audio (5 interleaved rounds)",
             {"simulator render": render["ours"], "ffmpeg CLI floor": render["ffmpeg"]},
             unit="s",
             subtitle=cpu,
         ),
-        harness.chart(
+        charts.chart(
             "simulator-polls",
             f"Polls/s at {CONCURRENCY} keep-alive connections ({args.rounds} rounds)",
             {"simulator": sim_rate, "bare aiohttp floor": floor_rate},
@@ -252,7 +253,7 @@ def main() -> int:
         {"render": render, "render_ratio": render_ratio, "polls": polls, "poll_share": poll_share},
         command=".venv/bin/python benchmarks/bench_simulator.py",
         headline=headline,
-        charts=charts,
+        charts=pictures,
         notes=(
             "Render: 1600x900 photo-like image -> 1280x720 24 fps H.264 + AAC in-process "
             "(push-in motion) vs `ffmpeg -loop 1 ... -vf scale=1280:720 -c:v libx264 "

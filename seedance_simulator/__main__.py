@@ -42,6 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="key clients must send (default: env WAVESPEED_API_KEY)",
     )
     p.add_argument("--generation-time", type=float, default=2.0, help="seconds per task")
+    p.add_argument(
+        "--generation-spread",
+        type=float,
+        default=0.0,
+        help="each task takes up to S s more (a share fixed by its id)",
+    )
     p.add_argument("--fast", action="store_true", help="tiny frames, low fps (load tests)")
     p.add_argument("--seed", type=int, default=None, help="makes faults reproducible")
     p.add_argument("--retention", type=float, default=7 * 24 * 3600.0, help="output lifetime, s")
@@ -148,6 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         host=args.host,
         port=args.port,
         generation_time=args.generation_time,
+        generation_spread=args.generation_spread,
         fast=args.fast,
         seed=args.seed,
         faults=faults,

@@ -194,6 +194,8 @@ async def get_result(request: web.Request) -> web.Response:
     if task is None:
         return envelopes.error(404, "prediction not found")
     task.polls += 1
+    if task.noticed_monotonic is None and task.completed_monotonic is not None:
+        task.noticed_monotonic = time.monotonic()
     return envelopes.ok(task.to_data(ctx.base_url))
 
 
@@ -281,11 +283,11 @@ async def admin_faults(request: web.Request) -> web.Response:
 
 
 #: Timing settings `POST /_sim/timing` may change, all in seconds and >= 0.
-TIMING_FIELDS = ("generation_time", "history_lag", "submit_hold")
+TIMING_FIELDS = ("generation_time", "generation_spread", "history_lag", "submit_hold")
 
 
 async def admin_timing(request: web.Request) -> web.Response:
-    """POST /_sim/timing: change generation time, history lag or submit hold at run time."""
+    """POST /_sim/timing: change generation time (and spread), history lag or submit hold."""
     config = request.app[CTX].config
     try:
         body = await request.json()

@@ -26,6 +26,10 @@ class SimConfig:
 
     api_key: str = field(repr=False)  # never in logs or reprs
     generation_time: float = 2.0
+    #: Each task's generation takes ``generation_time`` plus a share of up to this many
+    #: seconds, fixed by its id (real generations vary; thousands submitted in one burst
+    #: would otherwise all complete in the same second, which no real account sees).
+    generation_spread: float = 0.0
     fast: bool = False
     retention: float = 7 * 24 * 3600.0
     webhook_secret: str = field(default="", repr=False)

@@ -11,6 +11,7 @@ generations render once.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import time
 from pathlib import Path
@@ -93,9 +94,14 @@ async def run_task(ctx: SimContext, task: Task, vin: VideoInput, failure_code: i
         ctx.limiter.release()
 
 
+def spread_share(task_id: str) -> float:
+    """A fraction in [0, 1) fixed by the task id: its share of ``generation_spread``."""
+    return int.from_bytes(hashlib.blake2b(task_id.encode(), digest_size=4).digest(), "big") / 2**32
+
+
 async def _run(ctx: SimContext, task: Task, vin: VideoInput, failure_code: int | None) -> None:
     """The generation itself: ``generation_time`` from the moment the task got its slot."""
-    gen = ctx.config.generation_time
+    gen = ctx.config.generation_time + spread_share(task.id) * ctx.config.generation_spread
     deadline = time.monotonic() + gen
     try:
         await asyncio.sleep(min(gen * 0.1, 0.5))

@@ -52,6 +52,7 @@ class Simulator:
         port: int = 0,
         *,
         generation_time: float = 2.0,
+        generation_spread: float = 0.0,
         fast: bool = False,
         seed: int | None = None,
         faults: FaultConfig | None = None,
@@ -77,6 +78,7 @@ class Simulator:
         self._config = SimConfig(
             api_key=api_key,
             generation_time=generation_time,
+            generation_spread=generation_spread,
             fast=fast,
             retention=retention,
             webhook_secret=webhook_secret or new_secret(),
@@ -268,8 +270,11 @@ class Simulator:
 
         return self._call(apply)
 
-    def set_generation_time(self, seconds: float) -> None:
+    def set_generation_time(self, seconds: float, *, spread: float | None = None) -> None:
+        """Seconds per generation, plus a per-task share of up to ``spread`` seconds."""
         self._config.generation_time = seconds
+        if spread is not None:
+            self._config.generation_spread = max(0.0, spread)
 
     def set_timing(
         self, *, history_lag: float | None = None, submit_hold: float | None = None
@@ -310,6 +315,21 @@ class Simulator:
         return int(
             self._call(lambda: sum(t.polls for i in ids if (t := self._ctx.state.tasks.get(i))))
         )
+
+    def notice_delays(self, task_ids: Iterable[str]) -> list[float]:
+        """For each completed task a status read has seen: seconds from its completion to
+        the first read that answered it (how promptly its client noticed, server-side)."""
+        ids = list(task_ids)
+
+        def delays() -> list[float]:
+            out = []
+            for i in ids:
+                t = self._ctx.state.tasks.get(i)
+                if t and t.noticed_monotonic is not None and t.completed_monotonic is not None:
+                    out.append(t.noticed_monotonic - t.completed_monotonic)
+            return out
+
+        return list(self._call(delays))
 
     def task(self, task_id: str) -> dict[str, Any] | None:
         """The current `data` object of one task (tests use it to inspect state)."""

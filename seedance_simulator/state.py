@@ -50,6 +50,9 @@ class Task:
     #: Status reads of this task (not part of the API's shape): lets a benchmark
     #: attribute polls to the client that made them when several share one server.
     polls: int = 0
+    #: When a status read first answered a terminal status (monotonic; not part of the
+    #: API's shape): how long after completion a client noticed, measured server-side.
+    noticed_monotonic: float | None = None
     #: USD this run costs: quoted at submit, fixed once its media are fetched.
     price: float = 0.0
 

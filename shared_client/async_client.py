@@ -38,6 +38,7 @@ from .protocol import (
 from .quotes import Quote, Usage, balance_flow, budget_flow, quote_flow, usage_flow
 from .recovery import DEFAULT_SETTLE_INTERVAL
 from .request_common import RequestBase as GenerationRequest
+from .retry import FirstFailure, RetryKind
 from .story_runner import ShotUpdate, StoryResult, run_story
 from .storyboard import Storyboard
 from .submit_intent import DEFAULT_SETTLE_WINDOW, SubmitIntent
@@ -310,18 +311,23 @@ class AsyncSeedanceClient(ClientConfig):
     async def _call(self, call: Call) -> Any:
         started = time.time()
         try:
-            async for attempt in AsyncRetrying(**self.retry.tenacity_kwargs(call.retry)):
-                with attempt:
-                    return await self._send(call.request)
+            return await self._retrying(lambda: self._send(call.request), call.retry)
         except SeedanceError as exc:
             if call.retry == "submit":
                 raise submit_failure(exc, call.request, started_at=started) from exc
             raise
-        raise AssertionError("unreachable: tenacity reraises")  # pragma: no cover
 
-    async def _retrying(self, action: Any) -> Any:
-        async for attempt in AsyncRetrying(**self.retry.tenacity_kwargs("read")):
+    async def _retrying(self, action: Any, kind: RetryKind = "read") -> Any:
+        """The first attempt bare, the rest on tenacity (see :class:`FirstFailure`)."""
+        started = time.monotonic()
+        try:
+            return await action()
+        except SeedanceError as exc:
+            first = FirstFailure(exc, time.monotonic() - started)
+        retry_kwargs = self.retry.tenacity_kwargs(kind, elapsed=first.elapsed)
+        async for attempt in AsyncRetrying(**retry_kwargs):
             with attempt:
+                first.replay()
                 return await action()
         raise AssertionError("unreachable: tenacity reraises")  # pragma: no cover
 

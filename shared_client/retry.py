@@ -37,7 +37,7 @@ from .errors import (
     ServiceUnreachableError,
 )
 
-__all__ = ["RetryKind", "RetryPolicy", "is_retryable_read", "is_safe_to_resubmit"]
+__all__ = ["FirstFailure", "RetryKind", "RetryPolicy", "is_retryable_read", "is_safe_to_resubmit"]
 
 logger = logging.getLogger(__name__)
 
@@ -88,8 +88,13 @@ class RetryPolicy:
     submit_attempts: int | None = None
     submit_budget: float | None = None
 
-    def tenacity_kwargs(self, kind: RetryKind) -> dict[str, Any]:
-        """Keyword arguments for ``tenacity.Retrying`` / ``AsyncRetrying``."""
+    def tenacity_kwargs(self, kind: RetryKind, *, elapsed: float = 0.0) -> dict[str, Any]:
+        """Keyword arguments for ``tenacity.Retrying`` / ``AsyncRetrying``.
+
+        ``elapsed``: seconds the series had already run before tenacity took over (the
+        clients make the first attempt without tenacity, see :class:`FirstFailure`), so
+        the time bounds still count from the first attempt.
+        """
         predicate: Callable[[BaseException], bool]
         if kind == "read":
             predicate = is_retryable_read
@@ -97,11 +102,13 @@ class RetryPolicy:
             predicate = is_safe_to_resubmit
         else:
             return {"stop": stop_after_attempt(1), "reraise": True}
-        stop = stop_after_attempt(self.max_attempts) | stop_after_delay(self.max_elapsed)
+        stop = stop_after_attempt(self.max_attempts) | stop_after_delay(
+            max(self.max_elapsed - elapsed, 0.0)
+        )
         if kind == "submit":
             attempts = self.submit_attempts or self.max_attempts
             budget = self.max_elapsed if self.submit_budget is None else self.submit_budget
-            stop = stop_after_attempt(attempts) | stop_before_delay(budget)
+            stop = stop_after_attempt(attempts) | stop_before_delay(max(budget - elapsed, 0.0))
         return {
             "retry": retry_if_exception(predicate),
             "stop": stop,
@@ -135,3 +142,28 @@ def _log_retry(state: RetryCallState) -> None:
     exc = state.outcome.exception() if state.outcome else None
     delay = state.next_action.sleep if state.next_action else 0.0
     logger.warning("attempt %d failed (%s); retrying in %.2f s", state.attempt_number, exc, delay)
+
+
+class FirstFailure:
+    """Replays a first attempt's failure as tenacity's attempt 1.
+
+    Why: nearly every call succeeds at once, and entering tenacity costs about 0.14 ms of
+    CPU per call (its per-attempt bookkeeping), as much as the HTTP request itself on a
+    status poll (docs/benchmarks.md, triggerer density). So the clients make the first
+    attempt bare and hand tenacity only a failed one: ``replay()`` raises that failure
+    inside tenacity's first attempt, so the retry decision, the waits, the stop rules and
+    the log are tenacity's and the policy's, exactly as if tenacity had made the call.
+    """
+
+    __slots__ = ("_error", "elapsed")
+
+    def __init__(self, error: BaseException, elapsed: float) -> None:
+        self._error: BaseException | None = error
+        self.elapsed = elapsed
+
+    def replay(self) -> bool:
+        """Raise the first failure once (tenacity's attempt 1); then False: call again."""
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+        return False

@@ -57,6 +57,7 @@ def test_timing_admin_endpoint_sets_and_refuses(sim: Simulator, api: httpx.Clien
     assert ok.status_code == 200
     assert ok.json() == {
         "generation_time": pytest.approx(0.3),
+        "generation_spread": 0.0,
         "history_lag": 2.0,
         "submit_hold": 0.5,
     }
@@ -77,3 +78,46 @@ def test_cli_flags_set_the_windows() -> None:
     ):
         api.post(f"/api/v3/{I2V}", json=BODY).raise_for_status()
         assert _history(api) == []
+
+
+def test_generation_spread_staggers_completions_and_reads_record_when_noticed(
+    file_server,  # type: ignore[no-untyped-def]
+) -> None:
+    """A burst of submits completes over ``generation_spread`` seconds, each task at a time
+    fixed by its id; the first read that answers a terminal status is recorded."""
+    from tests.support.media import make_png
+
+    file_server.files["/cat.png"] = ("image/png", make_png())
+    body = {**BODY, "image": f"{file_server.url}/cat.png"}
+    with (
+        Simulator(api_key=API_KEY, fast=True, generation_time=0.3, generation_spread=1.5) as sim,
+        httpx.Client(base_url=sim.base_url, headers={"Authorization": f"Bearer {API_KEY}"}) as api,
+    ):
+        ids = [api.post(f"/api/v3/{I2V}", json=body).json()["data"]["id"] for _ in range(12)]
+        assert sim.notice_delays(ids) == []  # nothing completed, nothing noticed
+        took: dict[str, float] = {}
+        deadline = time.monotonic() + 30
+        while len(took) < len(ids) and time.monotonic() < deadline:
+            for i in set(ids) - set(took):  # every open task read every ~50 ms
+                data = api.get(f"/api/v3/predictions/{i}/result").json()["data"]
+                if data["status"] in ("completed", "failed"):
+                    took[i] = data["executionTime"] / 1000
+            time.sleep(0.05)
+        delays = sim.notice_delays(ids)
+    assert all(0.3 <= t <= 0.3 + 1.5 + 0.5 for t in took.values()), took
+    assert max(took.values()) - min(took.values()) > 0.5  # spread, not one burst
+    assert len(delays) == 12 and all(0 <= d < 0.5 for d in delays)  # polled every 50 ms
+
+
+def test_generation_spread_is_a_timing_setting() -> None:
+    from seedance_simulator.__main__ import build_parser
+
+    assert build_parser().parse_args(["--generation-spread", "20"]).generation_spread == 20.0
+    with (
+        Simulator(api_key=API_KEY, fast=True) as sim,
+        httpx.Client(base_url=sim.base_url, headers={"Authorization": f"Bearer {API_KEY}"}) as api,
+    ):
+        answer = api.post("/_sim/timing", json={"generation_spread": 4}).json()
+        assert answer["generation_spread"] == 4.0
+        sim.set_generation_time(1.0, spread=2.0)
+        assert api.post("/_sim/timing", json={}).json()["generation_spread"] == 2.0
