@@ -111,9 +111,13 @@ def render() -> str:
         "machine hits both sides alike. Absolute figures, their spread and the machine "
         "(CPU model from `/proc/cpuinfo`, load average when the script started) stand "
         "beside each ratio: they depend on the processor, the ratios much less. "
-        "`make bench` (`.venv/bin/python benchmarks/run_all.py`) reruns everything and "
-        "rewrites this file and the charts in `docs/images/`; each script alone prints "
-        "one summary line and exits non-zero when a target is missed.",
+        "`make bench` (`.venv/bin/python benchmarks/run_all.py`) reruns the single-machine "
+        "comparisons (about 25 minutes) and rewrites this file and the charts in "
+        "`docs/images/`; `make bench-distributed` runs the Celery cluster benchmark (Redis, "
+        "PostgreSQL, about 30 minutes) into the same page. Each script alone prints one "
+        "summary line and exits non-zero when a target is missed; a row marked "
+        "\"reported\" is a figure shown beside the targets and held to none (the reason "
+        "is in its target cell).",
         "",
     ]
     machines = {json.dumps(r["machine"], sort_keys=True) for _, r in records}
