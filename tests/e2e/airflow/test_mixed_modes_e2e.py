@@ -196,10 +196,14 @@ def test_one_dag_mixes_every_mode_under_a_run_cap_and_pays_once_per_task(
     assert stats["charged_usd"] - charged_before > shots_charged  # plus the chain's three
 
     # Each shot resumed after deferring in a new operator: its cost came back from XCom.
+    # Asset events are at least once: a try that dies after its resume (seen under CI load)
+    # is retried, collects the same completed prediction without paying, and emits again.
+    # One prediction per shot, each with its cost; duplicates only repeat a prediction.
     extras = [json.loads(e) for (e,) in dep.query("SELECT extra FROM asset_event")]
-    assert len(extras) == SHOTS
+    by_prediction = {e["prediction_id"]: e for e in extras}
+    assert len(by_prediction) == SHOTS, extras
     assert all(e["cost_usd"] == SHOT_PRICE and e["cost_source"] == "api" for e in extras)
-    assert sum(e["cost_usd"] for e in extras) <= RUN_CAP + 1e-9
+    assert sum(e["cost_usd"] for e in by_prediction.values()) <= RUN_CAP + 1e-9
 
     logs = _task_logs(dep.home)
     spending = [k for k in logs if k[0] != "quote_shots"]
