@@ -17,9 +17,10 @@ Airflow connection (``wavespeed_default``), once per trigger run, where a provid
 trigger must get them: the ``to_thread`` one through the sync lookup in its hook's first
 call (a hook that keeps its connection, the common shape), the per-trigger client
 through Airflow's async lookup, as ours does. Why it matters: in a real Airflow 3.3
-triggerer, the connection lookups alone raised ours from 0.34-0.36 ms to 0.79-0.86 ms
-per poll (same client, measured with and without the lookup), so peers reading the
-environment instead would be measured without a cost every provider trigger pays.
+triggerer the lookup's round trip to the supervisor scatters the triggers' polls in time,
+and scattered polls cost more CPU than polls in herds (benchmarks/notes/
+bench_triggerer_density.md), so peers reading the environment would be measured in a
+state no provider trigger runs in.
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from tenacity import AsyncRetrying
 
 from . import flows, recovery
 from ._aiohttp_envelopes import envelope_transport
+from ._async_ticks import sleep_until_tick
 from ._base import _NO_AUTH, ClientConfig, T, _multipart, _wait_defaults
 from ._httpx_faults import fault_from_httpx
 from .download import DownloadTarget, fetch, plan_download, plan_downloads
@@ -296,7 +297,7 @@ class AsyncSeedanceClient(ClientConfig):
 
     async def _perform(self, effect: Effect) -> Any:
         if isinstance(effect, Sleep):
-            await asyncio.sleep(effect.seconds)
+            await (sleep_until_tick if effect.coalesce else asyncio.sleep)(effect.seconds)
             return None
         if isinstance(effect, Call):
             return await self._call(effect)

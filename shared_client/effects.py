@@ -45,7 +45,12 @@ class PostMultipart:
 
 @dataclass(frozen=True)
 class Sleep:
+    """Wait ``seconds``. ``coalesce``: a poll's wait, which an event-loop driver may end
+    up to :data:`~.polling.POLL_TICK` later so that the waits of many waiters sharing one
+    loop end on the same tick (see :func:`~.polling.tick_aligned`)."""
+
     seconds: float
+    coalesce: bool = False
 
 
 Effect: TypeAlias = Call | PutUpload | PostMultipart | Sleep

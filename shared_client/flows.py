@@ -25,7 +25,7 @@ from .errors import (
 )
 from .media import UploadBlob, UploadSource, content_digest, prepare_upload
 from .models import Prediction
-from .polling import PollSchedule
+from .polling import PollSchedule, coalescible
 from .protocol import (
     HISTORY_PAGE_SIZE,
     binary_upload_request,
@@ -206,7 +206,8 @@ def wait_flow(
     schedule = PollSchedule.starting_now(clock(), poll_interval=poll_interval, timeout=timeout)
     last_status = None
     if first_poll_after > 0:
-        yield Sleep(min(first_poll_after, timeout))
+        coalesce = coalescible(first_poll_after, 0.0, timeout)
+        yield Sleep(min(first_poll_after, timeout), coalesce=coalesce)
     while True:
         poll_started = clock()
         prediction = yield from get_flow(base_url, prediction_id, result_url)
@@ -228,7 +229,8 @@ def wait_flow(
                 last_status=prediction.status.value,
                 timeout=timeout,
             )
-        yield Sleep(max(0.0, delay - (now - poll_started)))
+        coalesce = coalescible(delay, now, schedule.deadline)
+        yield Sleep(max(0.0, delay - (now - poll_started)), coalesce=coalesce)
 
 
 def generate_flow(

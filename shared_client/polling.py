@@ -9,13 +9,43 @@ time, and it is driven by an injected clock so tests need no sleeping.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Final
 
-__all__ = ["DEFAULT_POLL_INTERVAL", "DEFAULT_TIMEOUT", "PollSchedule"]
+__all__ = [
+    "DEFAULT_POLL_INTERVAL",
+    "DEFAULT_TIMEOUT",
+    "MIN_COALESCED_INTERVAL",
+    "POLL_TICK",
+    "PollSchedule",
+    "coalescible",
+    "tick_aligned",
+]
 
 DEFAULT_POLL_INTERVAL: Final[float] = 5.0
 DEFAULT_TIMEOUT: Final[float] = 1800.0
+#: The grid (seconds) that coalesced poll waits end on; the most a poll is delayed by it.
+POLL_TICK: Final[float] = 0.25
+#: Shorter poll intervals are kept exact: a tick would stretch them by more than 10 %.
+MIN_COALESCED_INTERVAL: Final[float] = 10 * POLL_TICK
+
+
+def coalescible(interval: float, now: float, deadline: float) -> bool:
+    """Whether a poll wait of ``interval`` may end on the grid: long enough to absorb a
+    tick, and not the last wait, which must end at ``deadline`` itself."""
+    return interval >= MIN_COALESCED_INTERVAL and now + interval < deadline
+
+
+def tick_aligned(now: float, seconds: float, tick: float = POLL_TICK) -> float:
+    """The clock reading at which a wait of ``seconds`` from ``now`` ends on the grid.
+
+    The first multiple of ``tick`` at or after ``now + seconds``: never sooner than
+    asked, at most ``tick`` later. Waiters that compute the same grid point get the
+    same float, so an event loop fires their timers in one iteration.
+    """
+    end = now + max(seconds, 0.0)
+    return math.ceil(end / tick) * tick
 
 
 @dataclass

@@ -86,3 +86,17 @@ class ScriptedServer(LoopbackHTTPServer):
 
     def requests_to(self, method: str, path: str) -> list[Seen]:
         return [s for s in self.seen if s.method == method and s.path.split("?", 1)[0] == path]
+
+
+def ranged(payload: bytes) -> Callable[[Seen], Reply]:
+    """A reply to a resumed download: ``206`` with the rest of ``payload`` from its Range."""
+
+    def reply(seen: Seen) -> Reply:
+        start = int(seen.headers["range"].split("=")[1].rstrip("-"))
+        return Reply(
+            206,
+            payload[start:],
+            {"Content-Range": f"bytes {start}-{len(payload) - 1}/{len(payload)}"},
+        )
+
+    return reply

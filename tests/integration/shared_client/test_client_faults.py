@@ -20,7 +20,7 @@ from shared_client import (
 from tests.support.net import closed_port_url, envelope
 
 from .conftest import API_KEY
-from .scripted_server import Reply, ScriptedServer
+from .scripted_server import Reply, ScriptedServer, ranged
 
 MODEL_PATH = "/api/v3/bytedance/seedance-2.0-mini/image-to-video"
 
@@ -146,15 +146,7 @@ async def test_a_multi_megabyte_download_cut_midway_resumes_byte_exact(
 ) -> None:
     payload = os.urandom(6 * 1024 * 1024 + 123)
 
-    def ranged(seen: Any) -> Reply:
-        start = int(seen.headers["range"].split("=")[1].rstrip("-"))
-        return Reply(
-            206,
-            payload[start:],
-            {"Content-Range": f"bytes {start}-{len(payload) - 1}/{len(payload)}"},
-        )
-
-    scripted.route("GET", "/out/v.mp4", Reply(200, payload, cut_after=2_500_000), ranged)
+    scripted.route("GET", "/out/v.mp4", Reply(200, payload, cut_after=2_500_000), ranged(payload))
     client = driver_factory(scripted.base_url)
     path = await client.download(f"{scripted.base_url}/out/v.mp4", tmp_path)
     assert path.read_bytes() == payload
@@ -179,15 +171,7 @@ async def test_background_writeback_windows_survive_a_cut_and_a_resume(
     monkeypatch.setattr(download, "_WRITEBACK_WINDOW", 256 * 1024)
     payload = os.urandom(3 * 1024 * 1024 + 7)
 
-    def ranged(seen: Any) -> Reply:
-        start = int(seen.headers["range"].split("=")[1].rstrip("-"))
-        return Reply(
-            206,
-            payload[start:],
-            {"Content-Range": f"bytes {start}-{len(payload) - 1}/{len(payload)}"},
-        )
-
-    scripted.route("GET", "/out/w.mp4", Reply(200, payload, cut_after=1_300_000), ranged)
+    scripted.route("GET", "/out/w.mp4", Reply(200, payload, cut_after=1_300_000), ranged(payload))
     client = driver_factory(scripted.base_url)
     path = await client.download(f"{scripted.base_url}/out/w.mp4", tmp_path)
     assert path.read_bytes() == payload
