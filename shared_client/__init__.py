@@ -61,7 +61,7 @@ from .models import (
     PredictionStatus,
 )
 from .outcomes import failure_message
-from .polling import DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT
+from .polling import DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT, POLL_TICK
 from .quotes import Quote, Usage, table_quote
 from .request_common import MediaSource
 from .retry import RetryPolicy
@@ -96,6 +96,7 @@ __all__ = [
     "MAX_STORY_SECONDS",
     "MIN_DURATION",
     "MODELS",
+    "POLL_TICK",
     "RESOLUTIONS",
     "RESOLUTION_PRICE_FACTORS",
     "STORY_TIERS",

@@ -20,7 +20,7 @@ from tenacity import AsyncRetrying
 
 from . import flows, recovery
 from ._aiohttp_envelopes import envelope_transport
-from ._async_ticks import sleep_until_tick
+from ._async_ticks import wait_out
 from ._base import _NO_AUTH, ClientConfig, T, _multipart, _wait_defaults
 from ._httpx_faults import fault_from_httpx
 from .download import DownloadTarget, fetch, plan_download, plan_downloads
@@ -50,9 +50,7 @@ __all__ = ["AsyncSeedanceClient"]
 class AsyncSeedanceClient(ClientConfig):
     """Asynchronous client with the same methods as coroutines; safe to share across tasks.
 
-    Cancelling a ``wait()`` stops polling at once (the remote job is unaffected: the
-    API has no cancel endpoint).
-    """
+    Cancelling a ``wait()`` stops polling at once (the API has no cancel endpoint)."""
 
     def __init__(
         self,
@@ -60,11 +58,15 @@ class AsyncSeedanceClient(ClientConfig):
         base_url: str | None = None,
         *,
         transport: Literal["auto", "httpx", "aiohttp"] = "auto",
+        poll_grid: float | None = None,
         **options: Any,
     ) -> None:
-        """``transport`` picks what carries the JSON API calls: ``"auto"`` uses aiohttp
-        when it is installed (several times less CPU per poll), else httpx."""
+        """``transport``: what carries the JSON API calls (``"auto"``: aiohttp when
+        installed, several times less CPU per poll). ``poll_grid`` (seconds, e.g.
+        ``POLL_TICK``; off by default): poll waits end on a shared grid, so many waits in
+        one loop share its iterations (:mod:`._async_ticks`)."""
         super().__init__(api_key, base_url, **options)
+        self._poll_grid = poll_grid
         self._http = httpx.AsyncClient(**self._httpx_options)
         self._envelopes = envelope_transport(transport, self._httpx_options, self.base_url)
         #: Downloads run in worker threads on their own (sync) pool, made on first use.
@@ -297,8 +299,7 @@ class AsyncSeedanceClient(ClientConfig):
 
     async def _perform(self, effect: Effect) -> Any:
         if isinstance(effect, Sleep):
-            await (sleep_until_tick if effect.coalesce else asyncio.sleep)(effect.seconds)
-            return None
+            return await wait_out(effect, self._poll_grid)
         if isinstance(effect, Call):
             return await self._call(effect)
         if isinstance(effect, PutUpload):

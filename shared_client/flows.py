@@ -205,11 +205,12 @@ def wait_flow(
     """
     schedule = PollSchedule.starting_now(clock(), poll_interval=poll_interval, timeout=timeout)
     last_status = None
+    due = clock()  # when the next poll is due: the cadence, kept even if a wait overruns
     if first_poll_after > 0:
+        due += min(first_poll_after, timeout)
         coalesce = coalescible(first_poll_after, 0.0, timeout)
         yield Sleep(min(first_poll_after, timeout), coalesce=coalesce)
     while True:
-        poll_started = clock()
         prediction = yield from get_flow(base_url, prediction_id, result_url)
         result_url = prediction.result_url or result_url
         if prediction.status is not last_status:
@@ -229,8 +230,10 @@ def wait_flow(
                 last_status=prediction.status.value,
                 timeout=timeout,
             )
-        coalesce = coalescible(delay, now, schedule.deadline)
-        yield Sleep(max(0.0, delay - (now - poll_started)), coalesce=coalesce)
+        # From the last due time, not the last poll's start: a wait that ended late (on
+        # the grid, or on a busy loop) does not push every later poll back.
+        due = max(due + delay, now)
+        yield Sleep(due - now, coalesce=coalescible(delay, now, schedule.deadline))
 
 
 def generate_flow(

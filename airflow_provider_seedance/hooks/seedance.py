@@ -29,6 +29,7 @@ from airflow_provider_seedance.connection_form import (
     hook_ui_field_behaviour,
 )
 from shared_client import (
+    POLL_TICK,
     AccountLevel,
     APIError,
     AsyncSeedanceClient,
@@ -254,7 +255,9 @@ class SeedanceHook(BaseHook):
         clients = _SHARED_CLIENTS.setdefault(asyncio.get_running_loop(), {})
         entry = clients.get(settings)
         if entry is None:
-            client = AsyncSeedanceClient(**settings.client_kwargs())
+            # Polls on the shared grid: a triggerer's waits then share loop iterations
+            # (half the CPU per poll; docs/design-notes.md, "Polling").
+            client = AsyncSeedanceClient(**settings.client_kwargs(), poll_grid=POLL_TICK)
             closer = _close_at_loop_shutdown(client)
             await closer.__anext__()  # now tracked by the loop's async-generator hooks
             entry = clients[settings] = (client, closer)

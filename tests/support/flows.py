@@ -16,9 +16,15 @@ from shared_client import flows
 class Script:
     """Answers each effect from a list of replies (a value, or an exception to throw in)."""
 
-    def __init__(self, replies: list[Any], read_seconds: float = 0.0) -> None:
+    def __init__(
+        self, replies: list[Any], read_seconds: float = 0.0, late_wakes: float = 0.0
+    ) -> None:
         self.replies = list(replies)
         self.read_seconds = read_seconds
+        #: Every sleep ends this much late (a busy loop, a wait stretched onto a grid).
+        self.late_wakes = late_wakes
+        #: The clock reading at each ``Call`` (when each request was sent).
+        self.call_times: list[float] = []
         self.effects: list[flows.Effect] = []
         self.now = 0.0
 
@@ -36,11 +42,12 @@ class Script:
             self.effects.append(effect)
             reply, error = None, None
             if isinstance(effect, flows.Sleep):
-                self.now += effect.seconds
+                self.now += effect.seconds + self.late_wakes
                 continue
             if isinstance(effect, flows.PutUpload):
                 continue
             answer = self.replies.pop(0)
+            self.call_times.append(self.now)
             self.now += self.read_seconds
             if isinstance(answer, BaseException):
                 error = answer

@@ -145,6 +145,10 @@ async def test_triggers_on_one_loop_share_one_client_and_connection_pool(
     assert [r[0]["status"] for r in results] == ["success"] * 5
     hook = SeedanceHook(wavespeed_conn)
     assert await hook.ashared_client() is await hook.ashared_client()
+    # The triggerer's client polls on the shared grid (its waits share loop iterations).
+    from shared_client import POLL_TICK
+
+    assert (await hook.ashared_client())._poll_grid == POLL_TICK
     # Five concurrent waits over one pool: far fewer connections than waits x polls.
     stats = sim.stats()
     assert stats["polls"] >= 5

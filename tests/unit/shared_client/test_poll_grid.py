@@ -70,6 +70,34 @@ def test_short_poll_intervals_stay_exact() -> None:
     assert [e for e in script.effects if isinstance(e, flows.Sleep)] == [flows.Sleep(interval)]
 
 
+def test_late_wakes_do_not_push_later_polls_back() -> None:
+    # Every wait ends 0.2 s late (as on the grid): each poll is 0.2 s late, not k x 0.2 s.
+    script = Script([pred("processing")] * 5 + [pred("completed", outputs=["u"])], late_wakes=0.2)
+    script.run(flows.wait_flow(BASE, "p", clock=script.clock, timeout=600, poll_interval=5))
+    assert script.call_times == pytest.approx([0.0, 5.2, 10.2, 15.2, 20.2, 25.2])
+
+
+def test_the_grid_is_off_unless_the_client_asks_for_it() -> None:
+    from shared_client import AsyncSeedanceClient
+
+    async def main() -> tuple[float, float]:
+        loop = asyncio.get_running_loop()
+        ends = []
+        for grid in (None, POLL_TICK):
+            client = AsyncSeedanceClient(api_key="k", base_url="http://127.0.0.1:9", poll_grid=grid)
+            # Start just after a tick, so the grid visibly stretches a 0.05 s wait.
+            await asyncio.sleep(tick_aligned(loop.time(), 0.0) - loop.time() + 0.01)
+            started = loop.time()
+            await client._perform(flows.Sleep(0.05, coalesce=True))
+            ends.append(loop.time() - started)
+            await client.aclose()
+        return ends[0], ends[1]
+
+    exact, on_grid = asyncio.run(main())
+    assert 0.05 <= exact < 0.12
+    assert on_grid >= POLL_TICK - 0.01 - 0.001
+
+
 def test_staggered_waiters_wake_in_one_loop_iteration_on_the_grid_point() -> None:
     async def main() -> list[tuple[float, float, int]]:
         loop = asyncio.get_running_loop()
@@ -88,7 +116,7 @@ def test_staggered_waiters_wake_in_one_loop_iteration_on_the_grid_point() -> Non
         async def waiter(delay: float) -> None:
             await asyncio.sleep(delay)
             asked_end = loop.time() + 0.3
-            await sleep_until_tick(0.3)
+            await sleep_until_tick(0.3, POLL_TICK)
             woke.append((asked_end, loop.time(), iterations))
 
         # Start within one tick: align the start so all asked ends fall in one grid cell.
@@ -107,7 +135,7 @@ def test_staggered_waiters_wake_in_one_loop_iteration_on_the_grid_point() -> Non
 def test_cancelling_one_grid_wait_leaves_the_others_and_clears_its_timer() -> None:
     async def main() -> tuple[bool, int, int]:
         loop = asyncio.get_running_loop()
-        tasks = [asyncio.create_task(sleep_until_tick(0.2)) for _ in range(3)]
+        tasks = [asyncio.create_task(sleep_until_tick(0.2, POLL_TICK)) for _ in range(3)]
         await asyncio.sleep(0.01)
         tasks[0].cancel()
         await asyncio.sleep(0)
