@@ -11,11 +11,13 @@ PIP_QUIET := -q --disable-pip-version-check
 STAMP := $(VENV)/.stamp-$(shell cat pyproject.toml constraints/py311.txt 2>/dev/null | sha1sum | cut -c1-12)
 AF2_STAMP := $(AF2_VENV)/.stamp-$(shell cat pyproject.toml constraints/airflow-2.11.txt 2>/dev/null | sha1sum | cut -c1-12)
 
-.PHONY: help venv venv-airflow2 debian-packages demo test lint typecheck pytest pytest-airflow2 bench bench-distributed soak e2e-comfyui e2e-distributed services clean
+.PHONY: help venv venv-airflow2 debian-packages demo test check lint typecheck pytest pytest-fast pytest-e2e pytest-airflow2 approval-race bench bench-distributed soak e2e-comfyui e2e-distributed services clean
 
 help:
 	@echo "make demo   - run the example production DAG against the local simulator (videos land in ./out/)"
-	@echo "make test   - ruff, mypy (strict, shared_client), pytest; Airflow 2.11 compatibility tests"
+	@echo "make check  - the fast loop (< 2 min): ruff, mypy, every test without a real Airflow, browser or cluster"
+	@echo "make test   - everything: make check's parts, every e2e (Airflow 3.3 LocalExecutor and Celery, browser), Airflow 2.11"
+	@echo "make approval-race - 20 approvals answered at once on LocalExecutor and CeleryExecutor (RUNS=20)"
 	@echo "make e2e-distributed - CeleryExecutor (Redis, PostgreSQL), 2 workers, 2 triggerers, kill -9 mid-run"
 	@echo "make bench  - run the benchmarks (results: docs/benchmarks.md)"
 	@echo "make bench-distributed - the Celery cluster benchmark (Redis, PostgreSQL; ~30 min)"
@@ -52,11 +54,28 @@ lint: venv
 typecheck: venv
 	$(VENV)/bin/mypy
 
-pytest: venv debian-packages
-	SEEDANCE_REQUIRE_BROWSER=1 $(VENV)/bin/python -m pytest -q -p no:cacheprovider -m "not distributed"
+# Parallel workers: the tests mostly wait (on loopback servers, on Airflow's loops), so
+# more workers than the 2 cores pay; xdist keeps each e2e module on one worker (conftest.py).
+CHECK_JOBS ?= 4
+E2E_JOBS ?= 2
+PYTEST := $(VENV)/bin/python -m pytest -q -p no:cacheprovider
+
+# Every test that needs no real Airflow, browser or cluster (tests/unit, integration,
+# reliability): the fast loop, under 2 minutes on 2 cores.
+pytest-fast: venv
+	$(PYTEST) -m "not e2e" -n $(CHECK_JOBS)
+
+check: lint typecheck pytest-fast
+
+# Every real-Airflow e2e on Airflow 3.3 (LocalExecutor, browser, crashes); the Celery
+# cluster is e2e-distributed.
+pytest-e2e: venv debian-packages
+	SEEDANCE_REQUIRE_BROWSER=1 $(PYTEST) -m "e2e and not distributed" -n $(E2E_JOBS) --dist loadgroup
+
+pytest: pytest-fast pytest-e2e
 
 pytest-airflow2: venv-airflow2
-	$(AF2_VENV)/bin/python -m pytest -q -p no:cacheprovider -m "not e2e" tests/unit/airflow_provider_seedance
+	$(AF2_VENV)/bin/python -m pytest -q -p no:cacheprovider -m "not e2e" -n 2 tests/integration/airflow_provider_seedance
 	$(AF2_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/e2e/airflow2 tests/e2e/crashes tests/e2e/airflow/test_example_dags_run.py
 
 # Debian packages the tests start themselves (servers are never left running).
@@ -66,13 +85,32 @@ services:
 e2e-distributed: venv services
 	$(VENV)/bin/python -m pytest -q -p no:cacheprovider -s -m distributed tests/e2e/distributed
 
-test: lint typecheck pytest e2e-distributed pytest-airflow2
+# CI's command (.ci/run). apt runs one at a time; the two virtualenvs build side by side;
+# then the fast loop, then the Airflow 3.3 e2e beside the Airflow 2.11 suite, then the
+# Celery cluster (alone: its failover timings want the machine to itself).
+test:
+	@start=$$(date +%s); \
+	$(MAKE) --no-print-directory debian-packages services && \
+	$(MAKE) --no-print-directory -j2 venv venv-airflow2 && \
+	$(MAKE) --no-print-directory check && \
+	$(MAKE) --no-print-directory -j2 --output-sync=target pytest-e2e pytest-airflow2 && \
+	$(MAKE) --no-print-directory e2e-distributed && \
+	echo "make test: passed in $$(( $$(date +%s) - start )) s"
 
 bench: venv
 	$(VENV)/bin/python benchmarks/run_all.py
 
 bench-distributed: venv services
 	$(VENV)/bin/python benchmarks/run_all.py --only bench_distributed
+
+# Not part of `make test`: twenty story runs on each executor, each approval answered the
+# moment the task waits (docs/design-notes.md, "A fast approval"; results in docs/reliability.md).
+RUNS ?= 20
+approval-race: venv services debian-packages
+	$(VENV)/bin/python scripts/approval_race.py --executor local --runs $(RUNS)
+	$(VENV)/bin/python scripts/approval_race.py --executor local --runs $(RUNS) --answer browser
+	$(VENV)/bin/python scripts/approval_race.py --executor celery --runs $(RUNS)
+	$(VENV)/bin/python scripts/approval_race.py --executor celery --runs $(RUNS) --answer browser
 
 soak: venv
 	$(VENV)/bin/python -m pytest -q -p no:cacheprovider -m soak tests/reliability

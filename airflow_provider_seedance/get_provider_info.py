@@ -67,6 +67,7 @@ def get_provider_info() -> dict[str, Any]:
                     f"{_MODULE}.triggers.seedance",
                     f"{_MODULE}.triggers.reconcile",
                     f"{_MODULE}.triggers.rate_limit",
+                    f"{_MODULE}.triggers.approval",
                 ],
             }
         ],

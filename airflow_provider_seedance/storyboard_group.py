@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from airflow.providers.common.compat.sdk import BaseOperator, ObjectStoragePath, TaskGroup
+from airflow.providers.common.compat.sdk import ObjectStoragePath, TaskGroup
 
 from airflow_provider_seedance.hooks.seedance import DEFAULT_CONN_ID
 from airflow_provider_seedance.operators.story import (
@@ -116,7 +116,7 @@ def SeedanceStoryboard(
     resolution: str | None = None,
     max_cost_usd: float | str | None = None,
     layout: Sequence[str] | None = None,
-    gate: BaseOperator | None = None,
+    gate: Any = None,
     outlets: Sequence[Any] | None = None,
     review_urls: bool = True,
     wavespeed_conn_id: str = DEFAULT_CONN_ID,
@@ -134,7 +134,9 @@ def SeedanceStoryboard(
     :param max_cost_usd: Cap for the whole board, checked on its quote before any shot.
     :param layout: The shots' joins (``["cut", "continue", ...]``) when the board cannot
         be read at parse time (a templated source, a file only the workers see).
-    :param gate: A task between the quote step and every shot (an approval step).
+    :param gate: A task between the quote step and every shot, or an approval step from
+        ``seedance_approval()`` (its ask follows the quote, every shot follows its
+        decision).
     :param outlets: Assets the film's event goes to (with cost, shot ids, contact sheet).
     :param review_urls: Upload the film and contact sheet for browser links.
     :param shot_kwargs: Passed to every shot task (``poll_interval``, ``timeout``,
@@ -189,7 +191,7 @@ def SeedanceStoryboard(
             )
             quote >> shot
             if gate is not None:
-                gate >> shot  # nothing is paid unless the gate passes
+                _gate_exits(gate) >> shot  # nothing is paid unless the gate passes
             if previous is not None:
                 previous >> shot
             shots.append(shot)
@@ -204,8 +206,18 @@ def SeedanceStoryboard(
         )
         shots >> stitch
     if gate is not None:
-        quote >> gate
+        quote >> _gate_entries(gate)
     return StoryTasks(group, quote, tuple(shots), stitch)
+
+
+def _gate_entries(gate: Any) -> Any:
+    """What follows the quote: the gate, or an approval step's ask."""
+    return list(gate.roots) if hasattr(gate, "roots") and hasattr(gate, "leaves") else gate
+
+
+def _gate_exits(gate: Any) -> Any:
+    """What every shot follows: the gate, or an approval step's decision."""
+    return list(gate.leaves) if hasattr(gate, "roots") and hasattr(gate, "leaves") else gate
 
 
 def _shot_doc(board: Storyboard | None, index: int, join: str) -> str:

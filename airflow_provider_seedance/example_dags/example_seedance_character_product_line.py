@@ -36,7 +36,10 @@ from airflow_provider_seedance.templates import RUN_DATE
 from shared_client import DEFAULT_POLL_INTERVAL
 
 try:  # Airflow 3.1+: a person decides when the batch is over the cap
-    from airflow_provider_seedance.operators.approval import SeedanceSpendApprovalOperator
+    from airflow_provider_seedance.operators.approval import (
+        SeedanceSpendApprovalOperator,
+        seedance_approval,
+    )
 except ImportError:  # older Airflow: over the cap the quote step fails the run
     SeedanceSpendApprovalOperator = None  # type: ignore[assignment, misc]
 
@@ -110,7 +113,10 @@ with DAG(
         **COMMON,
     ).expand_kwargs(quote.output)
     if SeedanceSpendApprovalOperator is not None:
-        approve = SeedanceSpendApprovalOperator(
-            task_id="approve_spend", quote_task_id="quote_product_line"
+        approve = seedance_approval(  # the ask, and the decision that survives a fast answer
+            "approve_spend",
+            operator=SeedanceSpendApprovalOperator,
+            quote_task_id="quote_product_line",
         )
-        quote >> approve >> generate
+        quote >> approve.ask
+        approve.decide >> generate

@@ -5,8 +5,10 @@
   its contact sheet (under a cap: Variable ``seedance_story_draft_cap_usd``, default $5).
 * ``final.quote`` prices the final (the board's own tier, 1080p, the same shots and
   references) while the draft renders; nothing is paid for it yet.
-* ``approve_final`` (Airflow's own human-in-the-loop ``ApprovalOperator``, Airflow 3.1+)
-  shows the draft's film link, its contact sheet and the final's quoted price (pricing
+* ``approve_final`` (Airflow's own human-in-the-loop approval screen, Airflow 3.1+, asked
+  by ``seedance_approval``; its ``approve_final_decision`` applies the answer even when
+  Airflow fails the ask after a fast answer, see docs/airflow.md "Approvals") shows the
+  draft's film link, its contact sheet and the final's quoted price (pricing
   API or offline table). **Approve** renders the final (cap: Variable
   ``seedance_story_final_cap_usd``, default $20); **Reject** skips every final shot: the
   run has paid only for the draft.
@@ -31,9 +33,9 @@ from airflow_provider_seedance.storyboard_group import story_review_body
 from shared_client import DEFAULT_POLL_INTERVAL
 
 try:  # Airflow 3.1+: the standard provider's human-in-the-loop approval
-    from airflow.providers.standard.operators.hitl import ApprovalOperator
+    from airflow_provider_seedance.operators.approval import seedance_approval
 except ImportError:  # Airflow 2.11: no human-in-the-loop operators
-    ApprovalOperator = None  # type: ignore[assignment, misc]
+    seedance_approval = None  # type: ignore[assignment]
 
 _SHIPPED = Path(__file__).parent / "story_ad" / "story_ad.yaml"
 BOARD = os.environ.get("SEEDANCE_STORY_BOARD", str(_SHIPPED))
@@ -61,9 +63,9 @@ with DAG(
         poll_interval=_POLL,
         retries=1,
     )
-    if ApprovalOperator is not None:
-        approve = ApprovalOperator(
-            task_id="approve_final",
+    if seedance_approval is not None:
+        approve = seedance_approval(
+            "approve_final",
             subject="Render the final of '{{ ti.xcom_pull(task_ids='draft.stitch').title }}'?",
             body=story_review_body("draft", "final"),  # film link, contact sheet, price
         )
@@ -78,7 +80,7 @@ with DAG(
             poll_interval=_POLL,
             retries=1,
         )
-        draft >> approve
+        draft >> approve.ask
     else:
 
         @task

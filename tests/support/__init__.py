@@ -34,6 +34,7 @@ Modules (import only what a test needs; heavy libraries are imported lazily):
   storage.
 * :mod:`tests.support.provider`: the provider unit suite's operator and prediction helpers.
 * :mod:`tests.support.airflow_deployment`: a real Airflow 3 deployment (e2e, reliability).
+* :mod:`tests.support.diagnosis`: what a failed e2e test prints about the Airflows it used.
 * :mod:`tests.support.flows`: drives ``shared_client.flows`` generators with a script.
 * :mod:`tests.support.clients`: one async interface over the sync and async clients.
 * :mod:`tests.support.net`: ports, API envelopes, a loopback HTTP server base.

@@ -23,6 +23,8 @@ from typing import Any
 
 import pytest
 
+from tests.support import diagnosis
+
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 
 #: Settings every test deployment shares: fast heartbeats, loopback, no examples.
@@ -78,6 +80,11 @@ class Deployment:
         self.env = env
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self.db = home / "airflow.db"
+        diagnosis.watch(home, self.query)  # a failing test prints what this Airflow did
+
+    def diagnose(self) -> str:
+        """Failing tasks' states and last log lines, and the components' error lines."""
+        return diagnosis.diagnose(self.home, self.query)
 
     def cli(self, *args: str, timeout: float = 120) -> str:
         result = subprocess.run(
@@ -115,6 +122,7 @@ class Deployment:
                     os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=10)
             self.procs.pop(name)
+        diagnosis.unwatch(self.home)
 
     def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         with sqlite3.connect(self.db, timeout=30) as conn:
@@ -159,4 +167,4 @@ def wait_for(predicate: Any, timeout: float, what: str, dep: Deployment) -> Any:
         if value:
             return value
         time.sleep(0.5)
-    pytest.fail(f"timed out waiting for {what}\n{dep.logs()}")
+    pytest.fail(f"timed out waiting for {what}\n{dep.diagnose()}\n{dep.logs()}")

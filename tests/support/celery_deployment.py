@@ -32,6 +32,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from tests.support import diagnosis
 from tests.support.airflow_deployment import Deployment, deployment_env
 from tests.support.services import Postgres, postgres_server, redis_server
 
@@ -86,6 +87,7 @@ class CeleryDeployment(Deployment):
                 os.killpg(proc.pid, signal.SIGKILL)  # the group: task processes too
             proc.wait(timeout=10)
         self.procs.clear()
+        diagnosis.unwatch(self.home)
 
 
 def celery_env(
@@ -176,7 +178,11 @@ def running_celery_deployment(
             for i in range(1, triggerers + 1):
                 dep.start(f"triggerer-{i}", "triggerer", "--skip-serve-logs")
                 _wait_rows(dep, i, 120)
-            yield dep
+            try:
+                yield dep
+            except BaseException:  # PostgreSQL stops with us: say what the tasks did now
+                print(dep.diagnose(), flush=True)
+                raise
         finally:
             dep.stop_all()
 

@@ -1,4 +1,4 @@
-"""Helpers of the provider's unit suite (``tests/unit/airflow_provider_seedance``).
+"""Helpers of the provider's unit suite (``tests/integration/airflow_provider_seedance``).
 
 One test file per provider module uses them: an operator with the suite's defaults, and
 predictions created and awaited on the simulator with the plain client, so a test can

@@ -27,7 +27,6 @@ from __future__ import annotations
 import contextlib
 import json
 import shutil
-import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -47,6 +46,11 @@ from tests.support.paths import REPO_ROOT
 
 DAG_ID = "seedance_story_ad"
 APPROVAL_TASK = "approve_final"
+#: The task that applies the answer (``seedance_approval``'s decision): it succeeds on
+#: Approve even when Airflow's race failed the ask, and is skipped on Reject.
+DECISION_TASK = "approve_final_decision"
+#: How often the helpers look for the approval: a test answers "at once", within this.
+POLL_SECONDS = 0.2
 #: The task really waits: parked (Airflow 3.3+) or deferred to its trigger (3.1-3.2). The
 #: request is visible a moment before the task parks; an answer sent in that moment is
 #: recorded but, under ``airflow dags test``, never wakes the task (seen under load).
@@ -137,7 +141,7 @@ def wait_for_approval(
         found = pending_approvals(api, run_id)
         if found:
             return found[0]
-        time.sleep(1)
+        time.sleep(POLL_SECONDS)
     raise TimeoutError(f"no pending {APPROVAL_TASK} for {DAG_ID} within {timeout:g} s")
 
 
@@ -166,17 +170,48 @@ def answer_approval(api: AirflowAPI, detail: dict[str, Any], *, approve: bool) -
     )
 
 
+def install_story_dag(dags: Path) -> None:
+    """Copy the example DAG and its shipped board into a deployment's DAGs folder."""
+    examples = REPO_ROOT / "airflow_provider_seedance" / "example_dags"
+    dags.mkdir(parents=True, exist_ok=True)
+    shutil.copy(examples / "example_seedance_story_ad.py", dags)
+    shutil.copytree(examples / "story_ad", dags / "story_ad", dirs_exist_ok=True)
+
+
+def wait_until_parsed(dep: Deployment, timeout: float = 180) -> None:
+    """Wait until the dag-processor has parsed the story DAG into the metadata DB."""
+
+    def parsed() -> bool:
+        try:
+            return bool(dep.query("SELECT 1 FROM dag WHERE dag_id=?", DAG_ID))
+        except Exception:  # the table may not be readable yet (SQLite lock, PostgreSQL)
+            return False
+
+    wait_for(parsed, timeout, f"the dag-processor to parse {DAG_ID}", dep)
+
+
+def run_state(dep: Deployment, run_id: str) -> str | None:
+    """The run's final state (``success``/``failed``), or None while it runs."""
+    rows = dep.query("SELECT state FROM dag_run WHERE dag_id=? AND run_id=?", DAG_ID, run_id)
+    return rows[0][0] if rows and rows[0][0] in ("success", "failed") else None
+
+
+def task_states(dep: Deployment, run_id: str) -> dict[str, str | None]:
+    """Every task instance's state in one run, by task id."""
+    rows = dep.query(
+        "SELECT task_id, state FROM task_instance WHERE dag_id=? AND run_id=?", DAG_ID, run_id
+    )
+    return {str(task): state for task, state in rows}
+
+
 @contextlib.contextmanager
 def story_ad_deployment(
     tmp_path: Path, sim: Any, api_key: str
 ) -> Iterator[tuple[Deployment, AirflowAPI]]:
     """A running deployment (api-server, scheduler, dag-processor, triggerer) whose only
     DAG is the example ``seedance_story_ad`` with its shipped board, on ``sim``."""
-    examples = REPO_ROOT / "airflow_provider_seedance" / "example_dags"
     home = tmp_path / "airflow"
-    (home / "dags").mkdir(parents=True)
-    shutil.copy(examples / "example_seedance_story_ad.py", home / "dags")
-    shutil.copytree(examples / "story_ad", home / "dags" / "story_ad")
+    install_story_dag(home / "dags")
     port = free_port()
     env = deployment_env(
         home, port, story_env(sim.base_url, api_key, tmp_path / "out"),
@@ -186,14 +221,7 @@ def story_ad_deployment(
     with running_deployment(home, env, port) as dep:
         api = AirflowAPI(f"http://127.0.0.1:{port}")
         api.wait_ready()
-
-        def parsed() -> bool:
-            try:
-                return bool(dep.query("SELECT 1 FROM dag WHERE dag_id=?", DAG_ID))
-            except sqlite3.OperationalError:
-                return False
-
-        wait_for(parsed, 180, f"the dag-processor to parse {DAG_ID}", dep)
+        wait_until_parsed(dep)
         yield dep, api
 
 

@@ -44,6 +44,7 @@ import av  # noqa: E402
 import numpy as np  # noqa: E402
 
 from seedance_simulator import Simulator  # noqa: E402
+from tests.support import diagnosis  # noqa: E402
 from tests.support.net import free_port  # noqa: E402
 from tests.support.paths import REPO_ROOT as ROOT  # noqa: E402
 from tests.support.story_approval import (  # noqa: E402
@@ -126,10 +127,12 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StoryHome]:
             server = subprocess.Popen([AIRFLOW, "api-server", "--port", str(runner.port),
                                        "--host", "127.0.0.1"], env=runner.env, stdout=log,
                                       stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+        diagnosis.watch(home)  # a failed test prints the runs' task states and log tails
         try:
             runner.api.wait_ready()
             yield runner
         finally:
+            diagnosis.unwatch(home)
             os.killpg(server.pid, 15)
             try:
                 server.wait(timeout=20)
@@ -197,6 +200,8 @@ def test_approved_draft_renders_the_final_at_1080p_on_the_boards_tier(story: Sto
     assert sorted(t["model"].rsplit("/", 1)[1] for t in final_tasks) == [
         "image-to-video", "image-to-video", "text-to-video", "video-extend"
     ]  # fmt: skip
+    states = _states(story, detail["task_instance"]["dag_run_id"])
+    assert states["approve_final_decision"] == "success", states
 
 
 def test_rejected_draft_never_submits_the_final(story: StoryHome) -> None:
@@ -213,6 +218,7 @@ def test_rejected_draft_never_submits_the_final(story: StoryHome) -> None:
     run_id = detail["task_instance"]["dag_run_id"]
     states = _states(story, run_id)
     assert states["approve_final"] == "success" and states["draft.stitch"] == "success"
+    assert states["approve_final_decision"] == "skipped", states  # Reject skips the decision
     assert {states[f"final.shot_0{i}"] for i in range(1, 5)} == {"skipped"}, states
     assert states["final.stitch"] == "skipped"
 

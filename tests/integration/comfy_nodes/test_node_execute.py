@@ -96,10 +96,11 @@ async def test_interrupt_stops_waiting_at_once_and_a_rerun_reattaches_without_pa
     started = time.monotonic()
     with pytest.raises(Interrupted, match=r"no cancel endpoint.*keeps running and is billed"):
         await generate_video(inputs, settings, host)
-    assert time.monotonic() - started < 2.0  # well before the 4 s generation ends
+    assert time.monotonic() - started < 3.5  # before the 4 s generation ends, even loaded
     assert simulator.stats()["submissions"] == 1
+    await asyncio.sleep(0.5)  # a status read already on the wire may still land (load)
     polls_after_interrupt = simulator.stats()["polls"]
-    await asyncio.sleep(0.5)
+    await asyncio.sleep(1.0)  # two poll intervals and more: a live loop would have read
     assert simulator.stats()["polls"] == polls_after_interrupt  # polling really stopped
 
     result = await generate_video(inputs, settings, RecordingHost())

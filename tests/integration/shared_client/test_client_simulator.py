@@ -179,6 +179,6 @@ async def test_a_generation_still_running_at_the_deadline_times_out(
     started = time.monotonic()
     with pytest.raises(GenerationTimeoutError) as info:
         await client.wait(prediction.id, poll_interval=0.2, timeout=1.0)
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 15  # the 1 s timeout, not the 30 s generation
     assert info.value.prediction_id == prediction.id
     assert info.value.last_status in ("created", "processing")

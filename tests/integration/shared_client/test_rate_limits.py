@@ -58,7 +58,7 @@ async def test_a_wait_beyond_the_submit_budget_reaches_the_caller_at_once(
     started = time.monotonic()
     with pytest.raises(RateLimitError) as info:
         await client.submit(ImageToVideoRequest(prompt=f"second {uuid.uuid4()}", image=IMAGE))
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 20  # the 5 s budget, not the 60 s Retry-After
     assert info.value.retry_after is not None and 55 <= info.value.retry_after <= 60
     assert info.value.status_code == 429
     stats = limited.stats()

@@ -235,6 +235,6 @@ def test_stop_does_not_wait_for_a_pending_sync_request():
     time.sleep(0.3)
     start = time.monotonic()
     s.stop()
-    assert time.monotonic() - start < 5
+    assert time.monotonic() - start < 10
     caller.join(10)
     assert not caller.is_alive() and errors  # the client saw the connection end

@@ -68,7 +68,7 @@ async def test_deadline_passing_yields_timeout_with_last_status(
     )
     assert [e["status"] for e in events] == ["timeout"]
     assert events[0]["prediction"]["status"] not in ("completed", "failed")
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 15  # the 1 s deadline, not the 30 s generation
 
 
 async def test_deadline_already_past_after_restart_times_out_at_once(

@@ -59,5 +59,9 @@ def test_the_story_ad_pays_for_its_final_only_after_approval_where_airflow_can_a
     assert approve.upstream_task_ids == {"draft.stitch", "final.quote"}
     for task in story.tasks:
         if task.task_id.startswith("final.shot_"):
-            assert "approve_final" in task.upstream_task_ids  # nothing final is paid unasked
+            # nothing final is paid unasked: every shot waits for the approval's decision
+            assert "approve_final_decision" in task.upstream_task_ids
+    decision = story.get_task("approve_final_decision")
+    assert decision.upstream_task_ids == {"approve_final"}
+    assert decision.trigger_rule == "all_done"  # it runs when Airflow fails the ask too
     assert "draft.stitch" in approve.body and "final.quote" in approve.body

@@ -39,6 +39,9 @@ if int(airflow.__version__.split(".")[0]) < 3:
 
 from seedance_simulator import FaultConfig, Simulator  # noqa: E402
 from seedance_simulator.state import fingerprint as server_fingerprint  # noqa: E402
+from tests.reliability.chaos import CHAOS_FAULTS  # noqa: E402
+from tests.reliability.conftest import SENTINEL_KEY  # noqa: E402
+from tests.reliability.results import record  # noqa: E402
 from tests.support.airflow import connection_env  # noqa: E402
 from tests.support.airflow_deployment import running_deployment, wait_for  # noqa: E402
 from tests.support.media import save_png  # noqa: E402
@@ -52,9 +55,6 @@ from .airflow_deployment import (  # noqa: E402
     products,
     task_logs,
 )
-from .chaos import CHAOS_FAULTS  # noqa: E402
-from .conftest import SENTINEL_KEY  # noqa: E402
-from .results import record  # noqa: E402
 
 DEADLINE_SECONDS = 30.0
 CHAOS_TASKS = 100

@@ -12,7 +12,7 @@ having uploaded and submitted nothing, and the money charged must stay within th
 from __future__ import annotations
 
 import threading
-import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
@@ -25,8 +25,10 @@ from airflow_provider_seedance.operators.seedance import (
     SeedanceQuoteOperator,
     SeedanceTextToVideoOperator,
 )
+from seedance_simulator import Simulator
 from shared_client import model_spec
 from tests.support.airflow import FakeTI, task_context
+from tests.support.provider import API_KEY
 
 TASKS = 10
 MINI_T2V = "bytedance/seedance-2.0-mini/text-to-video"
@@ -78,15 +80,16 @@ def run_at_once(allocations: list[dict[str, Any]], drift: dict[int, dict[str, An
 
 
 @pytest.fixture
-def batch(sim: Any, wavespeed_conn: str) -> tuple[list[dict[str, Any]], float]:
-    """Ten 4 s shots quoted under a cap that fits them exactly (the tightest cap).
+def sim() -> Iterator[Simulator]:
+    """A simulator of this test's own (it replaces the suite's shared one): the money
+    measured is this test's alone, with no slow task of an earlier test to wait out."""
+    with Simulator(api_key=API_KEY, generation_time=0.6, fast=True) as own:
+        yield own
 
-    The shared simulator must be idle first: a slow task of an earlier test (some run
-    30 s) completing during this one would be charged while the money is measured.
-    """
-    deadline = time.monotonic() + 60
-    while sim.stats()["limits"]["running"] and time.monotonic() < deadline:
-        time.sleep(0.2)
+
+@pytest.fixture
+def batch(sim: Any, wavespeed_conn: str) -> tuple[list[dict[str, Any]], float]:
+    """Ten 4 s shots quoted under a cap that fits them exactly (the tightest cap)."""
     items = [{"prompt": f"run cap shot {i} {id(sim)}", "duration": 4} for i in range(TASKS)]
     cap = float(Decimal(repr(SHARE)) * TASKS)
     quote = SeedanceQuoteOperator(
@@ -119,8 +122,7 @@ def test_ten_concurrent_tasks_spend_at_most_the_run_cap_and_refusals_pay_nothing
     assert stats.get("uploads", 0) == 0
     paid = prompts_paid(sim)
     assert not any(allocations[i]["prompt"] in paid for i in refused)  # nothing submitted
-    # This run's charges, by its own predictions: a slow task of an earlier test in the
-    # shared simulator may complete (and be charged) meanwhile.
+    # This run's charges, by its own predictions (the simulator is this test's own).
     own = {r["prediction_id"] for r in completed}
     charged = -sum(b["amount"] for b in sim.billings() if b["task_id"] in own)
     assert len([b for b in sim.billings() if b["task_id"] in own]) == len(completed)
