@@ -39,6 +39,7 @@ from tests.support.story_approval import (  # noqa: E402
     AirflowAPI,
     answer_approval,
     approval_url,
+    created_tasks,
     install_story_dag,
     run_state,
     run_to_approval,
@@ -71,19 +72,6 @@ def deployment(
         yield dep, api
 
 
-def created(sim: Simulator) -> list[dict[str, Any]]:
-    import httpx
-
-    answer = httpx.post(
-        f"{sim.base_url}/api/v3/predictions",
-        json={"page_size": 100},
-        headers={"Authorization": f"Bearer {API_KEY}"},
-        trust_env=False,
-    )
-    answer.raise_for_status()
-    return list(answer.json()["data"]["items"])
-
-
 def click_approve(browser: Any, api: AirflowAPI, detail: dict[str, Any]) -> float:
     """Open the approval page and click Approve as soon as it shows; seconds to the click."""
     page = browser.new_page()
@@ -110,7 +98,7 @@ def race(executor: str, runs: int, answer: str, root: Path) -> dict[str, Any]:
             require_chromium()
             browser = stack.enter_context(chromium())
         for i in range(runs):
-            before = {t["id"] for t in created(sim)}
+            before = {t["id"] for t in created_tasks(sim, API_KEY)}
             run_id, detail = run_to_approval(dep, api)
             paused = time.monotonic()
             if browser is not None:
@@ -121,7 +109,7 @@ def race(executor: str, runs: int, answer: str, root: Path) -> dict[str, Any]:
             answered_s = time.monotonic() - paused
             state = wait_for(lambda r=run_id: run_state(dep, r), 300, "the run to end", dep)
             states = task_states(dep, run_id)
-            new = [t for t in created(sim) if t["id"] not in before]
+            new = [t for t in created_tasks(sim, API_KEY) if t["id"] not in before]
             finals = list((root / "out" / "story-ad").glob("*/final/*.mp4"))
             outcome = {
                 "run": i + 1,

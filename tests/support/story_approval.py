@@ -106,6 +106,18 @@ class AirflowAPI:
         return answer.json()
 
 
+def created_tasks(sim: Any, api_key: str) -> list[dict[str, Any]]:
+    """Every task the simulator created (its model and input), oldest first."""
+    answer = httpx.post(
+        f"{sim.base_url}/api/v3/predictions",
+        json={"page_size": 100},
+        headers={"Authorization": f"Bearer {api_key}"},
+        trust_env=False,
+    )
+    answer.raise_for_status()
+    return list(reversed(answer.json()["data"]["items"]))
+
+
 def trigger_story_ad(api: AirflowAPI, conf: dict[str, Any] | None = None) -> str:
     """Start a run with no logical date (as the UI's trigger does); return its run id."""
     run = api.send(

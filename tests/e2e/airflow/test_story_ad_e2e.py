@@ -50,6 +50,7 @@ from tests.support.paths import REPO_ROOT as ROOT  # noqa: E402
 from tests.support.story_approval import (  # noqa: E402
     AirflowAPI,
     answer_approval,
+    created_tasks,
     story_env,
     wait_for_approval,
 )
@@ -142,11 +143,7 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StoryHome]:
 
 
 def _submitted(sim: Simulator) -> list[dict[str, Any]]:
-    """Every task the simulator created, oldest first, with its model and input."""
-    items = httpx.post(f"{sim.base_url}/api/v3/predictions", json={"page_size": 100},
-                       headers={"Authorization": f"Bearer {API_KEY}"}, trust_env=False)  # fmt: skip
-    items.raise_for_status()
-    return list(reversed(items.json()["data"]["items"]))
+    return created_tasks(sim, API_KEY)
 
 
 def _scene_cuts(path: Path) -> tuple[float, list[float]]:

@@ -43,6 +43,7 @@ from tests.support.story_approval import (  # noqa: E402
     AirflowAPI,
     answer_approval,
     approval_url,
+    created_tasks,
     run_state,
     run_to_approval,
     story_ad_deployment,
@@ -63,15 +64,7 @@ class Live:
         self.sim, self.dep, self.api, self.out = sim, dep, api, out
 
     def created(self) -> list[dict[str, Any]]:
-        """Every task the simulator created, oldest first (model and input)."""
-        answer = httpx.post(
-            f"{self.sim.base_url}/api/v3/predictions",
-            json={"page_size": 100},
-            headers={"Authorization": f"Bearer {API_KEY}"},
-            trust_env=False,
-        )
-        answer.raise_for_status()
-        return list(reversed(answer.json()["data"]["items"]))
+        return created_tasks(self.sim, API_KEY)
 
     def finish(self, run_id: str) -> str:
         return str(wait_for(lambda: run_state(self.dep, run_id), 300, "the run to end", self.dep))
