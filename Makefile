@@ -113,7 +113,7 @@ approval-race: venv services debian-packages
 	$(VENV)/bin/python scripts/approval_race.py --executor celery --runs $(RUNS) --answer browser
 
 soak: venv
-	$(VENV)/bin/python -m pytest -q -p no:cacheprovider -m soak tests/reliability
+	$(VENV)/bin/python -m pytest -q -p no:cacheprovider -m soak tests/reliability tests/e2e/reliability
 
 e2e-comfyui: venv
 	@test -n "$(COMFYUI_DIR)" || { echo "set COMFYUI_DIR=/path/to/a/ComfyUI checkout"; exit 2; }

@@ -15,12 +15,15 @@ test while starting a server:
 
 Also here: a failed test that ran a real Airflow gets an "airflow diagnosis" section (its
 failing tasks' states and log tails, the components' error lines:
-``tests/support/diagnosis.py``), and under ``pytest -n`` (xdist) every e2e module runs
-on one worker, so its module-scoped deployment starts once.
+``tests/support/diagnosis.py``), under ``pytest -n`` (xdist) every e2e module runs
+on one worker, so its module-scoped deployment starts once, and soak tests
+(``@pytest.mark.soak``, minutes each, wherever they live) are skipped unless the run asks
+for them: ``make soak`` (``-m soak``) or ``SEEDANCE_SOAK=1``.
 """
 
 from __future__ import annotations
 
+import os
 import socket
 import time
 from collections.abc import Generator
@@ -59,11 +62,22 @@ def folder_markers(path: Path) -> tuple[str, ...]:
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def soak_enabled(config: pytest.Config) -> bool:
+    """True when the run asked for soak tests: ``-m soak`` (or an expression naming it)."""
+    markexpr = str(config.getoption("-m") or "")
+    asked = "soak" in markexpr and "not soak" not in markexpr
+    return asked or os.environ.get("SEEDANCE_SOAK") == "1"
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    skip_soak = pytest.mark.skip(reason="soak run: use `make soak` (-m soak) or SEEDANCE_SOAK=1")
+    soak = soak_enabled(config)
     for item in items:
         marks = folder_markers(Path(str(item.path)))
         for name in marks:
             item.add_marker(name)
+        if not soak and item.get_closest_marker("soak") is not None:
+            item.add_marker(skip_soak)
         if "e2e" in marks and item.get_closest_marker("xdist_group") is None:
             # one worker per e2e module: its module-scoped deployment is built once
             item.add_marker(pytest.mark.xdist_group(Path(str(item.path)).stem))

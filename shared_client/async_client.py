@@ -19,7 +19,6 @@ import httpx
 from tenacity import AsyncRetrying
 
 from . import flows, recovery
-from ._aiohttp_envelopes import envelope_transport
 from ._async_ticks import wait_out
 from ._base import _NO_AUTH, ClientConfig, T, _multipart, _wait_defaults
 from ._httpx_faults import fault_from_httpx
@@ -68,6 +67,10 @@ class AsyncSeedanceClient(ClientConfig):
         super().__init__(api_key, base_url, **options)
         self._poll_grid = poll_grid
         self._http = httpx.AsyncClient(**self._httpx_options)
+        # imported here, not at the top: aiohttp costs ~0.15 s to import, and the CLI and
+        # every sync caller never need it
+        from ._aiohttp_envelopes import envelope_transport
+
         self._envelopes = envelope_transport(transport, self._httpx_options, self.base_url)
         #: Downloads run in worker threads on their own (sync) pool, made on first use.
         self._download_http: httpx.Client | None = None

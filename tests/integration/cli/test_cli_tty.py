@@ -21,16 +21,25 @@ from tests.support.media import make_png
 from .conftest import cli_env
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _spawn(sim: Simulator, cwd: Path, *args: str) -> tuple[subprocess.Popen[bytes], int]:
     master, slave = os.openpty()
     proc = subprocess.Popen(
         [sys.executable, "-m", "shared_client.cli", *args],
-        env=cli_env(sim.base_url),
+        # faulthandler: a child that outlives its Ctrl-C is sent SIGABRT and prints
+        # every thread's stack (see _interrupt)
+        env={**cli_env(sim.base_url), "PYTHONFAULTHANDLER": "1"},
         cwd=cwd,
         stdin=slave,
         stdout=slave,
         stderr=slave,
         close_fds=True,
+        # as a terminal's foreground job has it: a suite started in the background
+        # (`make test &`) hands its children SIGINT ignored, and Python keeps it so
+        preexec_fn=_default_sigint,
     )
     os.close(slave)
     return proc, master
@@ -51,6 +60,31 @@ def _read_until(master: int, proc: subprocess.Popen[bytes], done, deadline: floa
         elif proc.poll() is not None:
             break
     return seen
+
+
+def _signal_state(pid: int) -> str:
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:
+        return "(gone)"
+    return ", ".join(x for x in lines if x.startswith(("State", "SigBlk", "SigIgn", "SigCgt")))
+
+
+def _interrupt(master: int, proc: subprocess.Popen[bytes], seen: bytes) -> tuple[int, bytes]:
+    """Ctrl-C, then the child's exit code and output; a child still waiting 15 s later is
+    aborted, and its signal masks and threads' stacks end up in the output (the failure
+    says where it was stuck)."""
+    state = _signal_state(proc.pid)
+    proc.send_signal(signal.SIGINT)
+    seen += _read_until(master, proc, lambda s: b"seedance wait" in s, time.monotonic() + 15)
+    try:
+        return proc.wait(timeout=15), seen
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGABRT)
+        seen += _read_until(master, proc, lambda s: False, time.monotonic() + 5)
+        proc.kill()
+        note = f"\n-- still running 15 s after SIGINT; before it: {state}\n".encode()
+        return proc.wait(timeout=15), seen + note
 
 
 def test_progress_line_is_redrawn_on_a_tty(sim: Simulator, tmp_path: Path):
@@ -79,9 +113,7 @@ def test_ctrl_c_during_wait_exits_130_with_the_id(sim: Simulator, tmp_path: Path
     try:
         seen = _read_until(master, proc, lambda s: b"elapsed" in s, time.monotonic() + 30)
         assert b"elapsed" in seen, seen
-        proc.send_signal(signal.SIGINT)
-        seen += _read_until(master, proc, lambda s: b"seedance wait" in s, time.monotonic() + 15)
-        code = proc.wait(timeout=15)
+        code, seen = _interrupt(master, proc, seen)
     finally:
         os.close(master)
     text = seen.decode(errors="replace")
@@ -106,9 +138,7 @@ def test_ctrl_c_during_seedance_wait(sim: Simulator, tmp_path: Path, run):  # ty
     proc, master = _spawn(sim, tmp_path, "wait", pid, "--poll-interval", "0.3")
     try:
         seen = _read_until(master, proc, lambda s: b"elapsed" in s, time.monotonic() + 30)
-        proc.send_signal(signal.SIGINT)
-        seen += _read_until(master, proc, lambda s: b"seedance wait" in s, time.monotonic() + 15)
-        code = proc.wait(timeout=15)
+        code, seen = _interrupt(master, proc, seen)
     finally:
         os.close(master)
     text = seen.decode(errors="replace")
