@@ -55,7 +55,7 @@ typecheck: venv
 	$(VENV)/bin/mypy
 
 # Parallel workers: the tests mostly wait (on loopback servers, on Airflow's loops), so
-# more workers than the 2 cores pay; xdist keeps each e2e module on one worker (conftest.py).
+# more workers than the 2 cores pay; each e2e module stays on one worker (pytest-e2e).
 CHECK_JOBS ?= 4
 E2E_JOBS ?= 2
 PYTEST := $(VENV)/bin/python -m pytest -q -p no:cacheprovider
@@ -68,9 +68,13 @@ pytest-fast: venv
 check: lint typecheck pytest-fast
 
 # Every real-Airflow e2e on Airflow 3.3 (LocalExecutor, browser, crashes); the Celery
-# cluster is e2e-distributed.
+# cluster is e2e-distributed. `--dist loadscope`: a module's tests run on one worker, in
+# order, so its module-scoped deployment starts once and a test that reads what the one
+# before it left (the secret search, the asset event) sees it. (Not `loadgroup` with
+# xdist_group marks: pytest-xdist 3.8 rewrites `item._nodeid`, which pytest 9 no longer
+# reads, so the groups are silently ignored and a module is split across workers.)
 pytest-e2e: venv debian-packages
-	SEEDANCE_REQUIRE_BROWSER=1 $(PYTEST) -m "e2e and not distributed" -n $(E2E_JOBS) --dist loadgroup
+	SEEDANCE_REQUIRE_BROWSER=1 $(PYTEST) -rs -m "e2e and not distributed" -n $(E2E_JOBS) --dist loadscope
 
 pytest: pytest-fast pytest-e2e
 

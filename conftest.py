@@ -15,8 +15,7 @@ test while starting a server:
 
 Also here: a failed test that ran a real Airflow gets an "airflow diagnosis" section (its
 failing tasks' states and log tails, the components' error lines:
-``tests/support/diagnosis.py``), under ``pytest -n`` (xdist) every e2e module runs
-on one worker, so its module-scoped deployment starts once, and soak tests
+``tests/support/diagnosis.py``), and soak tests
 (``@pytest.mark.soak``, minutes each, wherever they live) are skipped unless the run asks
 for them: ``make soak`` (``-m soak``) or ``SEEDANCE_SOAK=1``.
 """
@@ -61,7 +60,6 @@ def folder_markers(path: Path) -> tuple[str, ...]:
     return FOLDER_MARKERS.get(best, ())
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def soak_enabled(config: pytest.Config) -> bool:
     """True when the run asked for soak tests: ``-m soak`` (or an expression naming it)."""
     markexpr = str(config.getoption("-m") or "")
@@ -78,9 +76,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(name)
         if not soak and item.get_closest_marker("soak") is not None:
             item.add_marker(skip_soak)
-        if "e2e" in marks and item.get_closest_marker("xdist_group") is None:
-            # one worker per e2e module: its module-scoped deployment is built once
-            item.add_marker(pytest.mark.xdist_group(Path(str(item.path)).stem))
 
 
 class ServerInUnitTest(AssertionError):
