@@ -23,7 +23,7 @@ their own board and folder.
 from __future__ import annotations
 
 import os
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from airflow.providers.common.compat.sdk import DAG, AirflowSkipException, Asset, task
@@ -43,6 +43,11 @@ _OUTPUT = os.environ.get("SEEDANCE_OUTPUT_URI", (Path.cwd() / "out").resolve().a
 #: One folder per run: ``run_id`` exists for every run, with or without a logical date.
 RUN_FOLDER = _OUTPUT + "/story-ad/{{ run_id | replace(':', '-') | replace('+', '_') }}"
 _POLL = float(os.environ.get("SEEDANCE_POLL_INTERVAL", DEFAULT_POLL_INTERVAL))
+#: A shot's retry reattaches to the prediction its first try paid for (it pays nothing), so
+#: it can come soon: Airflow 3.3 can fail a try that resumed from its trigger ("Task
+#: instance not found" when it reports success) and the default 5 min delay would hold
+#: the film that long (docs/airflow.md, "Approvals that survive a fast answer").
+_RETRY_DELAY = timedelta(seconds=15)
 FILM = Asset("seedance://films/story-ad")
 
 with DAG(
@@ -62,6 +67,7 @@ with DAG(
         output_path=RUN_FOLDER + "/draft",
         poll_interval=_POLL,
         retries=1,
+        retry_delay=_RETRY_DELAY,
     )
     if seedance_approval is not None:
         approve = seedance_approval(
@@ -79,6 +85,7 @@ with DAG(
             outlets=[FILM],
             poll_interval=_POLL,
             retries=1,
+            retry_delay=_RETRY_DELAY,
         )
         draft >> approve.ask
     else:
