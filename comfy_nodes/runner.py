@@ -29,6 +29,7 @@ from shared_client import (
     GenerationTimeoutError,
     InsufficientBalanceError,
     Prediction,
+    RetryPolicy,
     SeedanceError,
     ServiceUnreachableError,
     SubmissionUncertainError,
@@ -55,7 +56,10 @@ ClientFactory = Callable[[NodeSettings], AsyncSeedanceClient]
 
 
 def default_client_factory(settings: NodeSettings) -> AsyncSeedanceClient:
-    return AsyncSeedanceClient(api_key=settings.api_key, base_url=settings.base_url)
+    retry = (
+        None if settings.max_attempts is None else RetryPolicy(max_attempts=settings.max_attempts)
+    )
+    return AsyncSeedanceClient(api_key=settings.api_key, base_url=settings.base_url, retry=retry)
 
 
 _CACHES: dict[Path, ResultCache] = {}

@@ -37,6 +37,7 @@ CACHE_DIR_ENV = "SEEDANCE_COMFY_CACHE_DIR"
 POLL_INTERVAL_ENV = "SEEDANCE_POLL_INTERVAL"
 TIMEOUT_ENV = "SEEDANCE_TIMEOUT"
 SETTLE_WINDOW_ENV = "SEEDANCE_SETTLE_WINDOW"
+MAX_ATTEMPTS_ENV = "SEEDANCE_MAX_ATTEMPTS"
 CONFIG_FILE_NAME = "wavespeed.json"
 
 
@@ -61,6 +62,9 @@ class NodeSettings:
     max_cost_usd: float | None = None
     #: The wavespeed.json the settings were read from (named in the cap's message).
     config_path: Path | None = None
+    #: Tries per request, the first included (None: the client's ``RetryPolicy`` default).
+    #: The same knob as the Airflow connection's ``max_attempts`` extra.
+    max_attempts: int | None = None
 
     def __repr__(self) -> str:  # the key never shows up, even in a debugger or a log line
         return (
@@ -68,7 +72,7 @@ class NodeSettings:
             f" poll_interval={self.poll_interval}, timeout={self.timeout},"
             f" settle_window={self.settle_window},"
             f" resubmit_after_settle={self.resubmit_after_settle},"
-            f" max_cost_usd={self.max_cost_usd})"
+            f" max_cost_usd={self.max_cost_usd}, max_attempts={self.max_attempts})"
         )
 
 
@@ -145,6 +149,19 @@ def _float_env(name: str, default: float, minimum: float) -> float:
         return default
 
 
+def _attempts_env() -> int | None:
+    raw = os.environ.get(MAX_ATTEMPTS_ENV, "").strip()
+    if not raw:
+        return None
+    try:
+        return max(1, int(raw))
+    except ValueError:
+        logger.warning(
+            "%s=%r is not a whole number; using the client's default", MAX_ATTEMPTS_ENV, raw
+        )
+        return None
+
+
 def default_cache_dir() -> Path:
     """Folder for downloaded videos and the result index.
 
@@ -194,4 +211,5 @@ def load_settings(user_dir: Path | None = None) -> NodeSettings:
         resubmit_after_settle=config.get("resubmit_after_settle") is True,
         max_cost_usd=_cap(config.get("max_cost_usd"), path),
         config_path=path,
+        max_attempts=_attempts_env(),
     )

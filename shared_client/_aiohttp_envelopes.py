@@ -52,7 +52,7 @@ class AiohttpEnvelopes:
         authorization: str,
         base_url: str,
         timeout: httpx.Timeout,
-        verify: bool | str,
+        verify: ssl.SSLContext | bool,
         max_connections: int,
     ) -> None:
         self._authorization = authorization
@@ -66,11 +66,8 @@ class AiohttpEnvelopes:
         return f"AiohttpEnvelopes(base_url={self._base_url!r})"
 
     def _ssl(self) -> ssl.SSLContext | bool:
-        if self._verify is False:
-            return False
-        if isinstance(self._verify, str):
-            return ssl.create_default_context(cafile=self._verify)
-        return True
+        """The httpx side's shared context (see :mod:`shared_client.tls`), or ``False``."""
+        return self._verify
 
     def _get_session(self) -> Any:
         if self._session is None or self._session.closed:

@@ -30,6 +30,7 @@ from .quotes import Quote
 from .request_common import RequestBase as GenerationRequest
 from .retry import RetryPolicy
 from .submit_intent import SubmitIntent
+from .tls import tls_context
 
 T = TypeVar("T")
 _DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=60.0, write=120.0, pool=60.0)
@@ -84,10 +85,11 @@ class ClientConfig:
             base_url or os.environ.get("WAVESPEED_BASE_URL") or DEFAULT_BASE_URL
         )
         self.retry = retry or RetryPolicy()
+        self._verify = verify
         self._httpx_options: dict[str, Any] = {
             "auth": _ApiKeyAuth(key.strip(), self.base_url),
             "timeout": timeout if timeout is not None else _DEFAULT_TIMEOUT,
-            "verify": verify,
+            "verify": tls_context(verify),
             "follow_redirects": True,
             "max_redirects": MAX_REDIRECTS,
             "headers": {"User-Agent": USER_AGENT},
@@ -109,7 +111,7 @@ class ClientConfig:
             "base_url": self.base_url,
             "timeout": self._httpx_options["timeout"],
             "retry": self.retry,
-            "verify": self._httpx_options["verify"],
+            "verify": self._verify,
             "max_connections": limits.max_connections or 64,
         }
 

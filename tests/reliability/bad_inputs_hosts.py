@@ -35,7 +35,7 @@ def _operator(
     from airflow_provider_seedance.operators.seedance import SeedanceImageToVideoOperator
 
     conn_id = f"reliability_{next(_counter)}"
-    conn: dict[str, Any] = {"host": base_url or env.sim.base_url}
+    conn: dict[str, Any] = {"host": base_url or env.sim.base_url, "extra": {"max_attempts": 2}}
     if key is not None:
         conn["password"] = key
     params: dict[str, Any] = {
@@ -211,6 +211,7 @@ def _node(
         SEEDANCE_COMFY_CACHE_DIR=str(env.work / "dest-node-cache"),
         SEEDANCE_POLL_INTERVAL="0.05",
         SEEDANCE_TIMEOUT="20",
+        SEEDANCE_MAX_ATTEMPTS="2",  # a refused port: one retry, not 15 s of backoff
     ):
         SeedanceImageToVideoV1().generate(unique_id="7", **inputs)
 

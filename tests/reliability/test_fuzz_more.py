@@ -26,9 +26,12 @@ from shared_client import (
 )
 from shared_client.download import DownloadTarget, PartialFile, plan_download
 from shared_client.protocol import parse_retry_after
+from tests.support.fuzz import examples
 
 FOLDER_SETTINGS = settings(
-    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(300),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 url_paths = st.lists(
     st.sampled_from([*"abc./\\%_-~ :?#", "%2F", "%2e%2e", "..", "%00", "%5C", ".mp4", "A" * 90]),
@@ -92,7 +95,7 @@ def test_any_download_response_head_is_digested_or_a_seedance_error(
     assert not (tmp_path / "v.mp4").exists()
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(value=st.none() | st.text(max_size=40) | st.floats().map(str) | st.integers().map(str))
 def test_retry_after_is_none_or_bounded_seconds(value: str | None) -> None:
     seconds = parse_retry_after(value)
@@ -111,7 +114,7 @@ images = anything | st.sampled_from(
 )  # fmt: skip
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(
     image=images,
     last_image=images,
@@ -144,7 +147,7 @@ def test_every_request_field_yields_a_request_or_invalid_request_error(
     json.dumps(request.to_body({"image": "https://x", "last_image": "https://y"}))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     pid=st.text(min_size=1, max_size=20),
     status=st.sampled_from(list(PredictionStatus)),

@@ -50,6 +50,9 @@ def _run(sim_url: str, key: str, cache: Path, seed: int) -> tuple[Any, str]:
         SEEDANCE_COMFY_CACHE_DIR=str(cache),
         SEEDANCE_POLL_INTERVAL="0.05",
         SEEDANCE_TIMEOUT="20",
+        # Two tries: the retry's log line is searched too, without the default six
+        # tries' 15 s of backoff against a port that refuses.
+        SEEDANCE_MAX_ATTEMPTS="2",
     ):
         try:
             return SeedanceImageToVideoV1().generate(unique_id="3", **_inputs(seed)), ""

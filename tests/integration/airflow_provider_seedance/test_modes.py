@@ -14,7 +14,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from airflow.providers.common.compat.sdk import DAG, TaskDeferred
 
@@ -34,6 +33,7 @@ from shared_client import (
     default_model,
     models_for,
 )
+from tests.support import plain_http
 from tests.support.media import probe_mp4
 
 REMOTE_PNG = "https://example.com/a.png"
@@ -42,7 +42,7 @@ REMOTE_MP4 = "https://example.com/a.mp4"
 
 def task_input(sim: Any, prediction_id: str) -> dict[str, Any]:
     """The body the simulator received for ``prediction_id`` (from its history)."""
-    response = httpx.post(
+    response = plain_http.post(
         f"{sim.base_url}/api/v3/predictions",
         json={"page": 1, "page_size": 100},
         headers={"Authorization": f"Bearer {sim.api_key}"},

@@ -17,7 +17,6 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
 
-import httpx
 import pytest
 from airflow.providers.common.compat.sdk import AirflowFailException
 
@@ -27,6 +26,7 @@ from airflow_provider_seedance.operators.seedance import (
 )
 from seedance_simulator import Simulator
 from shared_client import model_spec
+from tests.support import plain_http
 from tests.support.airflow import FakeTI, task_context
 from tests.support.provider import API_KEY
 
@@ -37,7 +37,7 @@ SHARE = model_spec(MINI_T2V).price("480p", 4)  # type: ignore[union-attr]
 
 
 def prompts_paid(sim: Any) -> list[str]:
-    response = httpx.post(
+    response = plain_http.post(
         f"{sim.base_url}/api/v3/predictions",
         json={"page": 1, "page_size": 100},
         headers={"Authorization": f"Bearer {sim.api_key}"},

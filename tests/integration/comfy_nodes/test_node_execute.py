@@ -133,6 +133,7 @@ async def test_unreachable_service_is_reported_and_nothing_is_paid(
     v3_node: type, node_env: Path, start_image: torch.Tensor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("WAVESPEED_BASE_URL", closed_port_url())  # a port nothing listens on
+    monkeypatch.setenv("SEEDANCE_MAX_ATTEMPTS", "2")  # one retry, not 15 s of backoff
     with pytest.raises(GenerationError, match=r"^service: cannot reach.*Nothing was"):
         await v3_node.execute(**_kwargs(start_image))
 

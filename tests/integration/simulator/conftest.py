@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from seedance_simulator import Simulator
+from tests.support import plain_http
 from tests.support.net import LoopbackHTTPServer
 
 API_KEY = "sim-test-key"
@@ -28,7 +29,7 @@ def sim() -> Iterator[Simulator]:
 
 @pytest.fixture
 def api(sim: Simulator) -> Iterator[httpx.Client]:
-    with httpx.Client(
+    with plain_http.client(
         base_url=sim.base_url, headers={"Authorization": f"Bearer {API_KEY}"}, timeout=30
     ) as client:
         yield client

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import wave
 from fractions import Fraction
@@ -11,12 +12,15 @@ import av
 import httpx
 import numpy as np
 
+from tests.support import plain_http
+
 from .conftest import wait_terminal
 
 RGB = tuple[int, int, int]
 COLOURS: tuple[RGB, ...] = ((220, 30, 30), (30, 30, 220), (230, 230, 30), (30, 200, 200))
 
 
+@functools.lru_cache(maxsize=32)
 def coloured_mp4(
     seconds: int,
     *,
@@ -25,7 +29,11 @@ def coloured_mp4(
     size: tuple[int, int] = (160, 90),
     colours: tuple[RGB, ...] = COLOURS,
 ) -> bytes:
-    """An H.264 MP4, one flat colour per second (colours cycle), optional AAC tone."""
+    """An H.264 MP4, one flat colour per second (colours cycle), optional AAC tone.
+
+    Kept per process (the bytes are immutable): the family's tests upload the same few
+    inputs about 60 times, and encoding them was their largest CPU cost after the renders.
+    """
     buffer = io.BytesIO()
     width, height = size
     with av.open(buffer, "w", format="mp4") as container:
@@ -72,7 +80,7 @@ def upload(api: httpx.Client, filename: str, data: bytes, content_type: str) -> 
         "/api/v3/media/uploads",
         json={"filename": filename, "size": len(data), "content_type": content_type},
     ).json()["data"]
-    put = httpx.put(ticket["upload"]["url"], content=data, headers=ticket["upload"]["headers"])
+    put = plain_http.put(ticket["upload"]["url"], content=data, headers=ticket["upload"]["headers"])
     assert put.status_code == 200
     return ticket["download_url"]
 
@@ -110,7 +118,7 @@ def output(api: httpx.Client, model: str, body: dict[str, Any]) -> dict[str, Any
     """Run to completion and decode the output video."""
     result = run(api, model, body)
     assert result["status"] == "completed", result
-    return decode(httpx.get(result["outputs"][0], timeout=60).content)
+    return decode(plain_http.get(result["outputs"][0], timeout=60).content)
 
 
 def mean_colour(frame: np.ndarray, box: tuple[float, float, float, float] = (0, 0, 1, 1)):

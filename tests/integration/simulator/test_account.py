@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from seedance_simulator import Simulator
+from tests.support import plain_http
 from tests.support.media import data_uri, marked_png
 
 from .conftest import API_KEY, wait_terminal
@@ -54,7 +55,7 @@ def wallet() -> Iterator[Simulator]:
 @pytest.fixture
 def wapi(wallet: Simulator) -> Iterator[httpx.Client]:
     auth = {"Authorization": f"Bearer {API_KEY}"}
-    with httpx.Client(base_url=wallet.base_url, headers=auth, timeout=30) as client:
+    with plain_http.client(base_url=wallet.base_url, headers=auth, timeout=30) as client:
         yield client
 
 
@@ -254,7 +255,7 @@ def test_account_endpoints_need_the_key(sim):
         ("POST", "/api/v3/model/pricing"),
         ("POST", "/_sim/account"),
     ]:
-        assert httpx.request(method, sim.base_url + path, json={}).status_code == 401, path
+        assert plain_http.request(method, sim.base_url + path, json={}).status_code == 401, path
 
 
 def test_account_fault_scope_is_opt_in(sim, api):
@@ -283,8 +284,10 @@ def test_cli_balance_flag():
         assert proc.stdout is not None
         url = proc.stdout.readline().strip()
         auth = {"Authorization": "Bearer k"}
-        assert httpx.get(f"{url}/api/v3/balance", headers=auth).json()["data"]["balance"] == 3.5
-        refused = httpx.post(
+        assert (
+            plain_http.get(f"{url}/api/v3/balance", headers=auth).json()["data"]["balance"] == 3.5
+        )
+        refused = plain_http.post(
             f"{url}/api/v3/{T2V}", json={"prompt": "x", "duration": 15}, headers=auth
         )
         assert refused.status_code == 402  # 0.24 x 15 = 3.60 > 3.50

@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from seedance_simulator import Simulator
+from tests.support import plain_http
 from tests.support.media import data_uri, marked_png
 
 from .conftest import API_KEY, I2V, wait_terminal
@@ -119,7 +120,7 @@ def test_wrong_or_missing_key_is_401_everywhere(sim, headers):
         ("GET", "/api/v3/webhook/secret"),
         ("GET", "/_sim/stats"),
     ]:
-        resp = httpx.request(method, sim.base_url + path, headers=headers, json={})
+        resp = plain_http.request(method, sim.base_url + path, headers=headers, json={})
         assert resp.status_code == 401, path
         assert resp.json()["code"] == 401
     assert sim.stats()["submissions"] == 0
@@ -160,7 +161,7 @@ def test_sync_mode_returns_the_finished_prediction_in_one_request(sim, submit):
 
 def test_sync_mode_timeout_answers_processing_with_5004():
     with Simulator(api_key=API_KEY, fast=True, generation_time=3.0, sync_timeout=0.3) as s:
-        resp = httpx.post(
+        resp = plain_http.post(
             f"{s.base_url}/api/v3/{I2V}",
             json={"prompt": "x", "image": DATA_URI, "enable_sync_mode": True},
             headers={"Authorization": f"Bearer {API_KEY}"},
@@ -221,7 +222,7 @@ def test_stop_does_not_wait_for_a_pending_sync_request():
 
     def call() -> None:
         try:
-            httpx.post(
+            plain_http.post(
                 f"{s.base_url}/api/v3/{I2V}",
                 json={"prompt": "x", "image": DATA_URI, "enable_sync_mode": True},
                 headers={"Authorization": f"Bearer {API_KEY}"},

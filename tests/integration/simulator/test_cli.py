@@ -8,8 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import httpx
 import pytest
+
+from tests.support import plain_http
 
 from .conftest import I2V
 
@@ -34,14 +35,14 @@ def test_cli_prints_base_url_first_serves_and_exits_on_sigterm(entry):
     proc, url = _start(cmd)
     try:
         assert url.startswith("http://127.0.0.1:")
-        resp = httpx.post(
+        resp = plain_http.post(
             f"{url}/api/v3/{I2V}",
             json={"prompt": "x"},
             headers={"Authorization": "Bearer cli-key"},
             timeout=10,
         )
         assert resp.status_code == 400 and resp.json()["code"] == 1400
-        stats = httpx.get(f"{url}/_sim/stats", headers={"Authorization": "Bearer cli-key"})
+        stats = plain_http.get(f"{url}/_sim/stats", headers={"Authorization": "Bearer cli-key"})
         assert stats.json()["requests"] == 2
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -55,7 +56,7 @@ def test_cli_fault_flags_apply():
     ]  # fmt: skip
     proc, url = _start(cmd)
     try:
-        resp = httpx.get(f"{url}/api/v3/predictions/x", headers={"Authorization": "Bearer k"})
+        resp = plain_http.get(f"{url}/api/v3/predictions/x", headers={"Authorization": "Bearer k"})
         assert resp.status_code == 503
     finally:
         proc.send_signal(signal.SIGINT)

@@ -3,10 +3,10 @@ outputs decoded with PyAV (length, audio, pixels), task-level media failures."""
 
 from __future__ import annotations
 
-import httpx
 import numpy as np
 import pytest
 
+from tests.support import plain_http
 from tests.support.media import marked_png, pil_png
 
 from .family_support import coloured_mp4, decode, mean_colour, output, run, upload, wav_bytes
@@ -123,7 +123,7 @@ def test_extend_moves_toward_last_image_and_chains_on_its_own_output(api, media)
         },
     )
     assert first["status"] == "completed"
-    once = decode(httpx.get(first["outputs"][0]).content)
+    once = decode(plain_http.get(first["outputs"][0]).content)
     assert once["audio"] is False  # silent input, generate_audio false: no track
     assert np.abs(mean_colour(once["frames"][-1]) - GREEN).max() < 25
     twice = output(api, M + "video-extend", {"prompt": "more", "video": first["outputs"][0]})

@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from seedance_simulator import Simulator
+from tests.support import plain_http
 from tests.support.media import pil_png, probe_mp4
 
 from .conftest import API_KEY
@@ -20,7 +21,7 @@ S = "bytedance/seedance-2.0/"
 def full_api():
     with Simulator(api_key=API_KEY, fast=False, generation_time=0.1) as sim:
         auth = {"Authorization": f"Bearer {API_KEY}"}
-        with httpx.Client(base_url=sim.base_url, headers=auth, timeout=60) as client:
+        with plain_http.client(base_url=sim.base_url, headers=auth, timeout=60) as client:
             yield client
 
 
@@ -34,7 +35,7 @@ def _timed(api: httpx.Client, model: str, body: dict) -> tuple[dict, float]:
     result = run(api, model, body)
     elapsed = time.monotonic() - start
     assert result["status"] == "completed", result
-    return probe_mp4(httpx.get(result["outputs"][0], timeout=60).content), elapsed
+    return probe_mp4(plain_http.get(result["outputs"][0], timeout=60).content), elapsed
 
 
 def test_text_to_video_720p_with_reference(full_api):

@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from seedance_simulator import FaultConfig, Simulator
+from tests.support import plain_http
 from tests.support.media import data_uri, marked_png
 
 from .conftest import API_KEY, wait_terminal
@@ -89,7 +90,7 @@ def _status_sequence(seed: int) -> list[int]:
     faults = FaultConfig(rate_429=0.2, rate_500=0.1, rate_503=0.1)
     with Simulator(api_key=API_KEY, fast=True, seed=seed, faults=faults) as s:
         auth = {"Authorization": f"Bearer {API_KEY}"}
-        with httpx.Client(base_url=s.base_url, headers=auth) as c:
+        with plain_http.client(base_url=s.base_url, headers=auth) as c:
             return [c.get("/api/v3/predictions/none/result").status_code for _ in range(60)]
 
 
@@ -103,7 +104,7 @@ def test_same_seed_gives_the_same_faults_and_rates_are_roughly_honoured():
 
 def test_constructor_kwargs_set_faults():
     with Simulator(api_key=API_KEY, fast=True, rate_503=1.0, html_fraction=0.0) as s:
-        resp = httpx.get(
+        resp = plain_http.get(
             f"{s.base_url}/api/v3/predictions/x", headers={"Authorization": f"Bearer {API_KEY}"}
         )
         assert resp.status_code == 503

@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from seedance_simulator import Simulator
+from tests.support import plain_http
 from tests.support.media import data_uri, pil_png
 
 from .conftest import API_KEY, I2V
@@ -31,7 +32,7 @@ def _body(i: int) -> dict[str, object]:
 
 
 def _client(sim: Simulator) -> httpx.Client:
-    return httpx.Client(base_url=sim.base_url, headers=HEADERS, timeout=30)
+    return plain_http.client(base_url=sim.base_url, headers=HEADERS, timeout=30)
 
 
 def _status(api: httpx.Client, task_id: str) -> str:
@@ -187,7 +188,7 @@ def test_cli_flags_set_the_level_and_explicit_numbers_override_it() -> None:
     try:
         assert proc.stdout is not None
         url = proc.stdout.readline().strip()
-        limits = httpx.get(f"{url}/_sim/account", headers=HEADERS, timeout=10).json()["limits"]
+        limits = plain_http.get(f"{url}/_sim/account", headers=HEADERS, timeout=10).json()["limits"]
         assert limits == {
             "account_level": "silver",
             "max_concurrent": 7,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
+from tests.support import plain_http
 from tests.support.media import marked_png, probe_mp4
 
 from .conftest import API_KEY, I2V
@@ -29,7 +29,7 @@ def test_sdk_upload_returns_a_url_serving_the_file(sim, sdk, tmp_path):
     path.write_bytes(marked_png())
     url = sdk.upload(str(path))
     assert url.startswith(sim.base_url)
-    assert httpx.get(url).content == path.read_bytes()
+    assert plain_http.get(url).content == path.read_bytes()
     assert sim.stats()["uploads"] == 1
 
 
@@ -38,7 +38,7 @@ def test_sdk_upload_of_a_file_object(sdk, tmp_path):
     path.write_bytes(marked_png())
     with path.open("rb") as fh:
         url = sdk.upload(fh)
-    assert httpx.get(url).content == path.read_bytes()
+    assert plain_http.get(url).content == path.read_bytes()
 
 
 def test_sdk_run_on_seedance_returns_a_playable_video(sim, sdk, uploaded_image):
@@ -48,7 +48,7 @@ def test_sdk_run_on_seedance_returns_a_playable_video(sim, sdk, uploaded_image):
         poll_interval=0.05,
     )
     assert list(output) == ["outputs"] and len(output["outputs"]) == 1
-    info = probe_mp4(httpx.get(output["outputs"][0]).content)
+    info = probe_mp4(plain_http.get(output["outputs"][0]).content)
     assert info["width"] == 128 and info["height"] == 64  # fast mode: 64 px short side, 2:1
     assert info["duration"] == pytest.approx(4, abs=0.2)
     assert sim.stats()["submissions"] == 1

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from seedance_simulator import Simulator
+from tests.support import plain_http
 
 from .conftest import API_KEY, I2V
 
@@ -74,7 +75,9 @@ def test_cli_flags_set_the_windows() -> None:
     assert (args.history_lag, args.submit_hold) == (3.0, 1.5)
     with (
         Simulator(api_key=API_KEY, fast=True, history_lag=3.0, submit_hold=0.0) as sim,
-        httpx.Client(base_url=sim.base_url, headers={"Authorization": f"Bearer {API_KEY}"}) as api,
+        plain_http.client(
+            base_url=sim.base_url, headers={"Authorization": f"Bearer {API_KEY}"}
+        ) as api,
     ):
         api.post(f"/api/v3/{I2V}", json=BODY).raise_for_status()
         assert _history(api) == []
@@ -91,7 +94,9 @@ def test_generation_spread_staggers_completions_and_reads_record_when_noticed(
     body = {**BODY, "image": f"{file_server.url}/cat.png"}
     with (
         Simulator(api_key=API_KEY, fast=True, generation_time=0.3, generation_spread=1.5) as sim,
-        httpx.Client(base_url=sim.base_url, headers={"Authorization": f"Bearer {API_KEY}"}) as api,
+        plain_http.client(
+            base_url=sim.base_url, headers={"Authorization": f"Bearer {API_KEY}"}
+        ) as api,
     ):
         ids = [api.post(f"/api/v3/{I2V}", json=body).json()["data"]["id"] for _ in range(12)]
         assert sim.notice_delays(ids) == []  # nothing completed, nothing noticed
@@ -115,7 +120,9 @@ def test_generation_spread_is_a_timing_setting() -> None:
     assert build_parser().parse_args(["--generation-spread", "20"]).generation_spread == 20.0
     with (
         Simulator(api_key=API_KEY, fast=True) as sim,
-        httpx.Client(base_url=sim.base_url, headers={"Authorization": f"Bearer {API_KEY}"}) as api,
+        plain_http.client(
+            base_url=sim.base_url, headers={"Authorization": f"Bearer {API_KEY}"}
+        ) as api,
     ):
         answer = api.post("/_sim/timing", json={"generation_spread": 4}).json()
         assert answer["generation_spread"] == 4.0

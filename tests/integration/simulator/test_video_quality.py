@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from seedance_simulator import Simulator
+from tests.support import plain_http
 from tests.support.media import marked_png, probe_mp4
 
 from .conftest import API_KEY, I2V, wait_terminal
@@ -29,7 +30,7 @@ def full_sim():
 @pytest.fixture(scope="module")
 def full_api(full_sim):
     auth = {"Authorization": f"Bearer {API_KEY}"}
-    with httpx.Client(base_url=full_sim.base_url, headers=auth, timeout=60) as client:
+    with plain_http.client(base_url=full_sim.base_url, headers=auth, timeout=60) as client:
         yield client
 
 
@@ -38,7 +39,7 @@ def _generate(api: httpx.Client, **params) -> tuple[dict, bytes]:
     task = api.post(f"/api/v3/{I2V}", json=body).json()["data"]
     result = wait_terminal(api, task["id"], timeout=60)
     assert result["status"] == "completed", result
-    return result, httpx.get(result["outputs"][0], timeout=60).content
+    return result, plain_http.get(result["outputs"][0], timeout=60).content
 
 
 @pytest.mark.parametrize(

@@ -68,3 +68,19 @@ def test_settings_repr_hides_the_key_and_base_url_comes_from_env(
     assert settings.base_url == "http://127.0.0.1:9"
     assert settings.cache_dir == tmp_path / "cache"
     assert settings.poll_interval == pytest.approx(0.2)
+
+
+@pytest.mark.parametrize(("raw", "attempts"), [("", None), ("3", 3), ("0", 1), ("many", None)])
+def test_seedance_max_attempts_reaches_the_clients_retry_policy(
+    raw: str, attempts: int | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from comfy_nodes.runner import default_client_factory
+    from shared_client import RetryPolicy
+
+    monkeypatch.setenv("WAVESPEED_API_KEY", SENTINEL)
+    monkeypatch.setenv("SEEDANCE_MAX_ATTEMPTS", raw)
+    settings = load_settings(tmp_path)
+    assert settings.max_attempts == attempts
+    client = default_client_factory(settings)
+    expected = RetryPolicy().max_attempts if attempts is None else attempts
+    assert client.retry.max_attempts == expected

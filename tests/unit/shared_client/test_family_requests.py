@@ -17,6 +17,7 @@ from shared_client import (
     VideoEditRequest,
     VideoExtendRequest,
 )
+from tests.support.fuzz import examples
 from tests.support.media import container_mp4, make_png, mp3_bytes, wav_bytes
 
 IMG = "https://cdn.example/hero.png"
@@ -208,7 +209,7 @@ _values = st.one_of(st.none(), st.booleans(), st.integers(-2, 20), st.text(max_s
                     st.sampled_from(["480p", "720p", "1080p", "16:9", "9:16"]))  # fmt: skip
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     kind=st.sampled_from([TextToVideoRequest, VideoExtendRequest, VideoEditRequest]),
     prompt=st.one_of(st.text(max_size=20), st.none(), st.sampled_from(["@Image2", "@Video1"])),

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from shared_client import ImageToVideoRequest, InvalidRequestError, SeedanceError
 from shared_client import protocol as p
+from tests.support.fuzz import examples
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=20),
@@ -47,7 +48,7 @@ envelopes = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(
     status=st.sampled_from([200, 201, 400, 401, 403, 404, 429, 500, 502, 503]),
     payload=envelopes | json_values,
@@ -66,7 +67,7 @@ def test_any_json_envelope_yields_a_prediction_or_a_seedance_error(
     assert all(isinstance(u, str) for u in prediction.outputs)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(status=st.integers(100, 599), body=st.binary(max_size=200), retry_after=st.text(max_size=30))
 def test_any_bytes_yield_data_or_a_seedance_error(
     status: int, body: bytes, retry_after: str
@@ -75,7 +76,7 @@ def test_any_bytes_yield_data_or_a_seedance_error(
         p.interpret_response(status, {"retry-after": retry_after}, body)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     prompt=json_values | st.text(max_size=30),
     image=json_values
