@@ -40,11 +40,15 @@ from .errors import (
     InsufficientBalanceError,
     InvalidRequestError,
     InvalidResponseError,
+    MissingKeyError,
+    PreconditionError,
     QuoteUnavailableError,
     RateLimitError,
     SeedanceError,
     ServiceUnreachableError,
     SubmissionUncertainError,
+    Words,
+    python_words,
 )
 from .fingerprint import canonical_fingerprint
 from .generation_requests import ImageToVideoRequest, TextToVideoRequest
@@ -62,12 +66,14 @@ from .models import (
 )
 from .outcomes import failure_message
 from .polling import DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT, POLL_TICK
-from .quotes import Quote, Usage, table_quote
+from .preconditions import check_destination, check_extras, check_run
+from .quotes import Quote, Usage, describe_run, table_quote
 from .request_common import MediaSource
 from .retry import RetryPolicy
 from .stitch import Clip, contact_sheet, last_frame_png, video_seconds
 from .stitch import stitch as stitch_videos
 from .story_runner import (
+    STORY_EXTRAS,
     ShotResult,
     ShotUpdate,
     StoryResult,
@@ -99,6 +105,7 @@ __all__ = [
     "POLL_TICK",
     "RESOLUTIONS",
     "RESOLUTION_PRICE_FACTORS",
+    "STORY_EXTRAS",
     "STORY_TIERS",
     "APIError",
     "AccountLevel",
@@ -115,7 +122,9 @@ __all__ = [
     "InvalidRequestError",
     "InvalidResponseError",
     "MediaSource",
+    "MissingKeyError",
     "ModelSpec",
+    "PreconditionError",
     "Prediction",
     "PredictionStatus",
     "Quote",
@@ -138,18 +147,24 @@ __all__ = [
     "Usage",
     "VideoEditRequest",
     "VideoExtendRequest",
+    "Words",
     "__version__",
     "account_level",
     "body_fingerprint",
     "canonical_fingerprint",
+    "check_destination",
+    "check_extras",
+    "check_run",
     "contact_sheet",
     "default_model",
+    "describe_run",
     "failure_message",
     "is_family_path",
     "last_frame_png",
     "model_spec",
     "models_for",
     "paid_shots",
+    "python_words",
     "stitch_story",
     "stitch_videos",
     "story_slug",

@@ -15,7 +15,7 @@ import httpx
 
 from . import flows, recovery
 from ._version import USER_AGENT
-from .errors import AuthenticationError
+from .errors import MissingKeyError
 from .flows import Effect, OnUpdate, PostMultipart
 from .models import Prediction
 from .polling import DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT
@@ -78,9 +78,7 @@ class ClientConfig:
     ) -> None:
         key = api_key if api_key is not None else os.environ.get("WAVESPEED_API_KEY")
         if not key or not key.strip():
-            raise AuthenticationError(
-                "no API key: pass api_key=... or set the WAVESPEED_API_KEY environment variable"
-            )
+            raise MissingKeyError()
         self.base_url = normalise_base_url(
             base_url or os.environ.get("WAVESPEED_BASE_URL") or DEFAULT_BASE_URL
         )

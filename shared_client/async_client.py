@@ -28,6 +28,7 @@ from .flows import Call, Effect, OnUpdate, PutUpload, Sleep
 from .media import UploadSource
 from .models import Prediction
 from .polling import DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT
+from .preconditions import check_run
 from .protocol import (
     MAX_ENVELOPE_BYTES,
     RequestSpec,
@@ -188,27 +189,41 @@ class AsyncSeedanceClient(ClientConfig):
         self,
         request: GenerationRequest,
         *,
+        dest: str | os.PathLike[str] | None = None,
         max_cost_usd: float | None = None,
         check_balance: bool = False,
+        on_submitted: OnUpdate | None = None,
+        on_quote: Callable[[Quote], Any] | None = None,
         **wait_options: Any,
     ) -> Prediction:
-        """Submit and wait; raises on a failed generation and on timeout.
+        """The one paying path: check, quote, gate, submit, wait, download; raises on a
+        failed generation and on timeout.
 
-        ``max_cost_usd`` quotes first and refuses a dearer run with
-        :class:`BudgetExceededError`; ``check_balance`` refuses a run the account cannot
-        pay with :class:`InsufficientBalanceError`. Both before anything is uploaded or
-        paid; the result then carries the quote as ``cost_usd``.
+        Before anything is uploaded or paid: every local input is readable and ``dest``
+        (when given) can be written (:class:`PreconditionError`); the run is quoted, and
+        refused over ``max_cost_usd`` (:class:`BudgetExceededError`) or, with
+        ``check_balance``, over the balance (:class:`InsufficientBalanceError`). The
+        result carries the quote as ``cost_usd`` (``cost_source`` "api" or "table") and,
+        with ``dest``, the saved files. ``on_quote`` gets the quote before anything is
+        sent; ``on_submitted`` the prediction the moment the submit returns (its id is
+        what to resume with).
         """
-        return await self._run(
+        folder = check_run([request], dest=dest)
+        final = await self._run(
             flows.generate_flow(
                 self.base_url,
                 request,
                 clock=time.monotonic,
                 max_cost_usd=max_cost_usd,
                 check_balance=check_balance,
+                on_submitted=on_submitted,
+                on_quote=on_quote,
                 **_wait_defaults(wait_options),
             )
         )
+        if folder is None:
+            return final
+        return final.saved_to(await self.download_all(final, folder))
 
     async def generate_story(
         self,

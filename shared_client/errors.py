@@ -7,13 +7,22 @@ short excerpts of response bodies, never from request headers.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Self
 
 if TYPE_CHECKING:
     from .models import Prediction
     from .quotes import Quote
     from .submit_intent import SubmitIntent
+
+#: How a face names a field: ``"reference_images[1]"`` is an argument name in Python
+#: and ``--reference-image 2`` at the command line. Python's is the identity.
+Words = Callable[[str], str]
+
+
+def python_words(field: str) -> str:
+    return field
+
 
 __all__ = [
     "APIError",
@@ -25,6 +34,8 @@ __all__ = [
     "InsufficientBalanceError",
     "InvalidRequestError",
     "InvalidResponseError",
+    "MissingKeyError",
+    "PreconditionError",
     "QuoteUnavailableError",
     "RateLimitError",
     "SeedanceError",
@@ -48,6 +59,11 @@ class SeedanceError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    def in_words(self, words: Words) -> str:
+        """The message with each field named the way ``words`` names it (the CLI's options
+        and 1-based numbers); errors that name no field return the message as is."""
+        return self.message
+
     def about(self, prediction_id: str) -> SeedanceError:
         """Name the prediction this error concerns, if it does not already; returns self."""
         if self.prediction_id is None:
@@ -66,13 +82,35 @@ class InvalidRequestError(SeedanceError, ValueError):
     """
 
     def __init__(self, field: str, value: Any, allowed: str, *, reason: str | None = None) -> None:
-        shown = _short_repr(value)
-        message = f"{field}: {reason or 'invalid value'} {shown}; allowed: {allowed}"
-        super().__init__(message)
         self.field = field
         self.value = value
         self.allowed = allowed
         self.reason = reason
+        super().__init__(self.in_words(python_words))
+
+    def in_words(self, words: Words) -> str:
+        shown = _short_repr(self.value)
+        reason = self.reason or "invalid value"
+        return f"{words(self.field)}: {reason} {shown}; allowed: {self.allowed}"
+
+
+class PreconditionError(SeedanceError):
+    """Something the run needs beyond its request does not hold, found before paying: a
+    destination that cannot be written, an extra that is not installed, an input file
+    that cannot be read. Nothing was uploaded, sent or paid.
+
+    ``field`` names what failed in the caller's terms (``dest``, ``extra``, an input
+    field), ``need`` says what would make it hold.
+    """
+
+    def __init__(self, field: str, problem: str, need: str) -> None:
+        self.field = field
+        self.problem = problem
+        self.need = need
+        super().__init__(self.in_words(python_words))
+
+    def in_words(self, words: Words) -> str:
+        return f"{words(self.field)}: {self.problem}; {self.need}; nothing was submitted or paid"
 
 
 class APIError(SeedanceError):
@@ -109,6 +147,19 @@ class AuthenticationError(APIError):
 
     Never retried: the same key will fail the same way.
     """
+
+
+class MissingKeyError(AuthenticationError):
+    """No API key was given and none is in the environment: found before any request."""
+
+    def __init__(self) -> None:
+        super().__init__(self.in_words(python_words))
+
+    def in_words(self, words: Words) -> str:
+        return (
+            "no API key: set the WAVESPEED_API_KEY environment variable or give "
+            f"{words('api_key')} (a key comes from https://wavespeed.ai/accesskey)"
+        )
 
 
 class RateLimitError(APIError):
@@ -241,13 +292,16 @@ class BudgetExceededError(SeedanceError):
     """
 
     def __init__(self, quote: Quote, cap: float) -> None:
-        super().__init__(
-            f"{quote.model}: this run costs {quote.describe()}, above the cap of "
-            f"${cap:.4f}; nothing was submitted. Raise max_cost_usd, or lower the duration "
-            "or resolution, or pick a cheaper tier."
-        )
         self.quote = quote
         self.cap = cap
+        super().__init__(self.in_words(python_words))
+
+    def in_words(self, words: Words) -> str:
+        return (
+            f"{self.quote.model}: this run costs {self.quote.describe()}, above the cap of "
+            f"${self.cap:.4f}; nothing was submitted. Raise {words('max_cost_usd')}, or lower "
+            "the duration or resolution, or pick a cheaper tier."
+        )
 
 
 class InsufficientBalanceError(APIError):

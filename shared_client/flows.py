@@ -248,20 +248,33 @@ def generate_flow(
     first_poll_after: float | None = None,
     max_cost_usd: float | None = None,
     check_balance: bool = False,
+    on_submitted: OnUpdate | None = None,
+    on_quote: Callable[[Quote], Any] | None = None,
 ) -> Generator[Effect, Any, Prediction]:
-    """Check the budget, submit, then wait.
+    """The paying path after the run's local preconditions: quote, gate, submit, wait.
 
-    With ``max_cost_usd`` or ``check_balance`` the run is quoted first and refused
-    (:class:`BudgetExceededError`, :class:`InsufficientBalanceError`) before anything is
-    uploaded or paid; the returned prediction then carries the quote as its cost. The
-    first status read waits one interval (the submit just said ``created``) unless the
-    submit already returned a terminal prediction."""
+    The run is always quoted first (the pricing API, else the offline table), so the
+    result carries its cost; over ``max_cost_usd`` or (with ``check_balance``) over the
+    balance it is refused (:class:`BudgetExceededError`, :class:`InsufficientBalanceError`)
+    before anything is uploaded or paid. ``on_submitted`` receives the prediction as soon
+    as the submit returns (a face's "resume with this id"), ``on_quote`` the quote once
+    the gate passed, before anything is uploaded or sent. The first status read waits
+    one interval (the submit just said ``created``) unless the submit already returned a
+    terminal prediction: sync mode, or a recovered task that had already finished."""
     quote = yield from budget_flow(
         base_url, request, max_cost_usd=max_cost_usd, check_balance=check_balance
     )
+    if on_quote is not None and quote is not None:
+        on_quote(quote)
     prediction = yield from submit_flow(base_url, request, quote=quote)
-    if prediction.is_terminal:  # sync mode, or a reconciled task that already finished
-        return check_outcome(prediction) if raise_on_failure else prediction
+    if on_submitted is not None:
+        on_submitted(prediction)
+    if prediction.is_terminal:
+        final = prediction
+        if not final.outputs and final.is_success:  # a history row may omit the outputs
+            final = yield from get_flow(base_url, final.id, final.result_url)
+        final = with_cost(final, quote)
+        return check_outcome(final) if raise_on_failure else final
     final = yield from wait_flow(
         base_url,
         prediction.id,

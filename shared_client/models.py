@@ -7,8 +7,9 @@ here for code that imported them from ``shared_client.models``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Final, TypeAlias
 
@@ -118,6 +119,8 @@ class Prediction:
     cost_usd: float | None = None
     #: Where ``cost_usd`` came from: "api" (the pricing API) or "table" (offline table).
     cost_source: str | None = None
+    #: Local files the outputs were saved to, when the run downloaded them.
+    files: list[str] = field(default_factory=list)
 
     @property
     def is_terminal(self) -> bool:
@@ -146,6 +149,7 @@ class Prediction:
             "has_nsfw_contents": list(self.has_nsfw_contents),
             "cost_usd": self.cost_usd,
             "cost_source": self.cost_source,
+            "files": list(self.files),
         }
 
     @classmethod
@@ -164,7 +168,12 @@ class Prediction:
             has_nsfw_contents=[bool(x) for x in data.get("has_nsfw_contents") or []],
             cost_usd=data.get("cost_usd"),
             cost_source=data.get("cost_source"),
+            files=[str(f) for f in data.get("files") or []],
         )
+
+    def saved_to(self, paths: Sequence[str | os.PathLike[str]]) -> Prediction:
+        """This prediction, recording the local files its outputs were saved to."""
+        return replace(self, files=[os.fspath(p) for p in paths])
 
 
 # Re-exported for code that imported them from here (the request types moved).

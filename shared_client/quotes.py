@@ -31,7 +31,15 @@ from .errors import (
 from .request_common import RequestBase
 from .validation import is_remote
 
-__all__ = ["Quote", "Usage", "balance_flow", "budget_flow", "quote_flow", "table_quote"]
+__all__ = [
+    "Quote",
+    "Usage",
+    "balance_flow",
+    "budget_flow",
+    "describe_run",
+    "quote_flow",
+    "table_quote",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +86,18 @@ def table_quote(request: RequestBase) -> Quote:
         RESOLUTION_PRICE_FACTORS, key=RESOLUTION_PRICE_FACTORS.__getitem__
     )
     return Quote(spec.price(resolution, request.billed_seconds()), "USD", "table", request.model)
+
+
+def describe_run(request: RequestBase, quote: Quote) -> str:
+    """The line every face shows before paying: what is sent and what it costs.
+
+    A request without a resolution field (video-edit) renders at its input's resolution;
+    the line says so rather than naming one that is not sent."""
+    spec = request.spec
+    tier = spec.tier if spec is not None else "model outside the catalogue"
+    resolution = getattr(request, "resolution", None) or "the input's resolution"
+    seconds = request.billed_seconds()
+    return f"{request.model} ({tier}, {resolution}, {seconds:g} s): {quote.describe()}"
 
 
 def pricing_body(request: RequestBase) -> dict[str, Any]:
@@ -152,10 +172,21 @@ def usage_flow(
 def budget_flow(
     base_url: str, request: RequestBase, *, max_cost_usd: float | None, check_balance: bool
 ) -> Generator[Effect, Any, Quote | None]:
-    """The gate before paying: quote, refuse over the cap, refuse over the balance."""
-    if max_cost_usd is None and not check_balance:
-        return None
-    quote = yield from quote_flow(base_url, request)
+    """The gate before paying: quote (always: every paid run reports its cost), refuse
+    over the cap, refuse over the balance.
+
+    With neither a cap nor a balance check the quote only reports the cost, so a pricing
+    answer that cannot be read does not stop the run: the offline table's figure is
+    used (said so in ``cost_source``), and None only for a model the table does not know.
+    """
+    gated = max_cost_usd is not None or check_balance
+    try:
+        quote = yield from quote_flow(base_url, request)
+    except (InvalidResponseError, QuoteUnavailableError) as exc:
+        if gated:
+            raise
+        logger.warning("could not price %s (%s); reporting the offline figure", request.model, exc)
+        return table_quote(request) if request.spec is not None else None
     if max_cost_usd is not None and quote.usd > max_cost_usd:
         raise BudgetExceededError(quote, max_cost_usd)
     if check_balance:

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import BudgetExceededError, InvalidRequestError, SubmissionUncertainError
 from .fingerprint import canonical_fingerprint
+from .preconditions import check_run
 from .quotes import Quote
 from .storyboard import Storyboard
 from .submit_intent import DEFAULT_SETTLE_WINDOW, SubmitIntent
@@ -35,7 +36,11 @@ from .submit_intent import DEFAULT_SETTLE_WINDOW, SubmitIntent
 if TYPE_CHECKING:
     from .async_client import AsyncSeedanceClient
 
+#: What a storyboard run needs installed (stitching, frames, the contact sheet).
+STORY_EXTRAS = ("stories",)
+
 __all__ = [
+    "STORY_EXTRAS",
     "ShotResult",
     "ShotUpdate",
     "StoryResult",
@@ -129,13 +134,15 @@ async def run_story(
     """See the module docstring; returns when the film is on disk."""
     from . import stitch
 
-    folder = Path(dest)
+    # Before any quote or payment: the stitch needs the stories extra, the film needs
+    # its folder, and every shot needs its input files (a shot 3 image that cannot be
+    # read must not be found after shots 1 and 2 were paid).
+    requests = [board.request_for(i) for i in range(len(board.shots))]
+    folder = check_run(requests, dest=dest, extras=STORY_EXTRAS) or Path(dest)
     board_key = canonical_fingerprint(_board_identity(board))
     work = _work_folder(folder, board_key)
     slug = story_slug(board)
-    quotes = await asyncio.gather(
-        *(client.quote(board.request_for(i)) for i in range(len(board.shots)))
-    )
+    quotes = await asyncio.gather(*(client.quote(r) for r in requests))
     if max_cost_usd is not None:
         total = round(sum(q.usd for q in quotes), 4)
         if total > max_cost_usd:

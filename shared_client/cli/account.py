@@ -12,7 +12,7 @@ import importlib
 import sys
 from typing import Any
 
-from .. import MODELS, Prediction
+from .. import MODELS, check_destination
 from .build import make_client
 from .output import emit, prediction_text, wait_with_progress
 
@@ -53,8 +53,10 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_wait(args: argparse.Namespace) -> int:
+    if args.out:
+        check_destination(args.out)
     with make_client(args) as client:
-        final = wait_with_progress(client, args, Prediction(id=args.id))
+        final = wait_with_progress(client, args, args.id)
         files = [str(p) for p in client.download_all(final, args.out)] if args.out else []
     lines = [prediction_text(final)] + [f"saved {f}" for f in files]
     emit(args, {"ok": True, "prediction": final.to_dict(), "files": files}, "\n".join(lines))

@@ -14,8 +14,11 @@ from .. import (
     GenerationTimeoutError,
     InsufficientBalanceError,
     InvalidRequestError,
+    PreconditionError,
+    SeedanceError,
     SubmissionUncertainError,
 )
+from .words import cli_words
 
 OK = 0
 OTHER = 1
@@ -31,7 +34,8 @@ EPILOG = """\
 exit codes:
   0    ok
   1    other error (network, service, download, ...)
-  2    invalid input (a request field, a usage error)
+  2    invalid input (a request field, a usage error, an --out that cannot be
+       written, a missing extra): nothing was paid
   3    authentication (missing or rejected API key)
   4    budget refused (over --max-cost, or the balance cannot pay)
   5    generation failed
@@ -52,7 +56,7 @@ def exit_code(exc: BaseException) -> int:
     """The documented exit code of an exception the CLI lets reach ``main``."""
     if isinstance(exc, KeyboardInterrupt):
         return INTERRUPTED
-    if isinstance(exc, InvalidRequestError | UsageError):
+    if isinstance(exc, InvalidRequestError | PreconditionError | UsageError):
         return INVALID
     if isinstance(exc, AuthenticationError):
         return AUTH
@@ -69,5 +73,5 @@ def exit_code(exc: BaseException) -> int:
 
 def one_line(exc: BaseException) -> str:
     """The error as one line (messages may carry newlines from the API)."""
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text
+    message = exc.in_words(cli_words) if isinstance(exc, SeedanceError) else str(exc)
+    return " ".join(message.split()) or type(exc).__name__

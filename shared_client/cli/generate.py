@@ -1,8 +1,8 @@
 """``seedance generate`` and ``seedance quote``: the paying path and its price.
 
-``generate`` runs the client's own steps one by one (budget gate, submit, wait) instead
-of ``client.generate()``, only so the prediction id is known the moment the submit
-returns: a Ctrl-C or a timeout then says which id to resume with ``seedance wait``.
+``generate`` is ``client.generate()``: the core's one paying path (preconditions, quote,
+cap, submit, recover, wait, download, cost). The command adds only its host: the quote
+line before paying, the progress line, and on Ctrl-C the id to resume with.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ import dataclasses
 import sys
 from typing import Any
 
-from .. import Prediction, Quote, SeedanceClient, table_quote
+from .. import STORY_EXTRAS, Quote, SeedanceClient, check_run, table_quote
 from .build import build_request, load_board, make_client, mode_of
 from .exits import BUDGET
-from .output import emit, prediction_text, wait_with_progress
+from .output import emit, generate_with_progress, prediction_text
 
 _BUDGET_HINT = "nothing was submitted"
 
@@ -23,6 +23,7 @@ _BUDGET_HINT = "nothing was submitted"
 def _quote_board(client: SeedanceClient | None, args: argparse.Namespace) -> tuple[Quote, ...]:
     board = load_board(args.source)
     requests = [board.request_for(i) for i in range(len(board.shots))]
+    check_run(requests, extras=STORY_EXTRAS)  # a dry run says what the real run would
     return tuple(_price(client, r) for r in requests)
 
 
@@ -33,7 +34,9 @@ def _price(client: SeedanceClient | None, request: Any) -> Quote:
 def _quotes(args: argparse.Namespace, client: SeedanceClient | None) -> tuple[Quote, ...]:
     if args.mode == "story":
         return _quote_board(client, args)
-    return (_price(client, build_request(args)),)
+    request = build_request(args)
+    check_run([request])
+    return (_price(client, request),)
 
 
 def _total(quotes: tuple[Quote, ...]) -> dict[str, Any]:
@@ -96,27 +99,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
         return _generate_story(args)
     request = build_request(args)
     with make_client(args) as client:
-        quote = None
-        if args.max_cost is not None:
-            quote = client.check_budget(request, max_cost_usd=args.max_cost)
-        submitted = client.submit(request, quote=quote)
-        final = wait_with_progress(
-            client,
-            args,
-            submitted,
-            model=request.model,
-            duration=request.billed_seconds(),
-            resolution=getattr(request, "resolution", None),
-        )
-        if quote is not None:
-            final = dataclasses.replace(final, cost_usd=quote.usd, cost_source=quote.source)
-        return _finish(client, args, final, mode_of(args))
-
-
-def _finish(client: SeedanceClient, args: argparse.Namespace, final: Prediction, mode: str) -> int:
-    files = [str(p) for p in client.download_all(final, args.out)] if args.out else []
-    data = {"ok": True, "mode": mode, "prediction": final.to_dict(), "files": files}
-    lines = [prediction_text(final)] + [f"saved {f}" for f in files]
+        final = generate_with_progress(client, args, request)
+    data = {"ok": True, "mode": mode_of(args), "prediction": final.to_dict(), "files": final.files}
+    lines = [prediction_text(final)] + [f"saved {f}" for f in final.files]
     emit(args, data, "\n".join(lines))
     return 0
 

@@ -12,7 +12,8 @@ import json
 import sys
 from typing import Any
 
-from .. import Prediction, SeedanceClient, model_spec
+from .. import Prediction, Quote, SeedanceClient, describe_run
+from ..request_common import RequestBase as GenerationRequest
 from .exits import INTERRUPTED
 from .progress import Progress, estimate_seconds
 
@@ -40,36 +41,67 @@ def prediction_text(p: Prediction) -> str:
 
 
 def wait_with_progress(
-    client: SeedanceClient,
-    args: argparse.Namespace,
-    prediction: Prediction,
-    *,
-    model: str | None = None,
-    duration: float | None = None,
-    resolution: str | None = None,
+    client: SeedanceClient, args: argparse.Namespace, prediction_id: str
 ) -> Prediction:
-    """Wait for ``prediction`` showing progress; on Ctrl-C say how to resume, exit 130."""
+    """Wait for a prediction showing progress; on Ctrl-C say how to resume, exit 130."""
     live = sys.stderr.isatty()
-    model = model or prediction.model
-    spec_known = model_spec(model) if model else None
-    expected = estimate_seconds(model if spec_known else None, duration, resolution)
     try:
-        with Progress(sys.stderr, live=live, expected=expected) as progress:
-            progress.submitted(prediction)
-            if prediction.is_terminal:
-                return client.wait(prediction.id, timeout=args.timeout, poll_interval=0.0)
+        with Progress(sys.stderr, live=live, expected=estimate_seconds(None, None, None)) as p:
+            p.submitted(Prediction(id=prediction_id))
             return client.wait(
-                prediction.id,
+                prediction_id,
                 timeout=args.timeout,
                 poll_interval=args.poll_interval,
-                on_update=progress.update,
-                result_url=prediction.result_url,
+                on_update=p.update,
             )
     except KeyboardInterrupt:
-        message = (
-            f"interrupted; prediction {prediction.id} keeps running (and is billed): "
-            f"resume with `seedance wait {prediction.id}`"
-        )
-        emit(args, {"ok": False, "error": message, "prediction_id": prediction.id}, None)
-        print(f"seedance: {message}", file=sys.stderr, flush=True)
-        raise SystemExit(INTERRUPTED) from None
+        _interrupted(args, prediction_id)
+        raise
+
+
+def generate_with_progress(
+    client: SeedanceClient, args: argparse.Namespace, request: GenerationRequest
+) -> Prediction:
+    """``client.generate()`` with the CLI's host around it: the quote line before paying,
+    progress while it runs, and on Ctrl-C the id to resume with (exit 130)."""
+    live = sys.stderr.isatty()
+    expected = estimate_seconds(
+        request.model if request.spec else None,
+        request.billed_seconds(),
+        getattr(request, "resolution", None),
+    )
+    submitted: list[str] = []
+
+    def on_quote(quote: Quote) -> None:
+        print(f"paying {describe_run(request, quote)}", file=sys.stderr, flush=True)
+
+    def on_submitted(prediction: Prediction) -> None:
+        submitted.append(prediction.id)
+        progress.submitted(prediction)
+
+    try:
+        with Progress(sys.stderr, live=live, expected=expected) as progress:
+            return client.generate(
+                request,
+                dest=args.out,
+                max_cost_usd=args.max_cost,
+                on_quote=on_quote,
+                on_submitted=on_submitted,
+                on_update=progress.update,
+                timeout=args.timeout,
+                poll_interval=args.poll_interval,
+            )
+    except KeyboardInterrupt:
+        if submitted:
+            _interrupted(args, submitted[0])
+        raise
+
+
+def _interrupted(args: argparse.Namespace, prediction_id: str) -> None:
+    message = (
+        f"interrupted; prediction {prediction_id} keeps running (and is billed): "
+        f"resume with `seedance wait {prediction_id}`"
+    )
+    emit(args, {"ok": False, "error": message, "prediction_id": prediction_id}, None)
+    print(f"seedance: {message}", file=sys.stderr, flush=True)
+    raise SystemExit(INTERRUPTED) from None

@@ -12,6 +12,7 @@ from shared_client import (
     BudgetExceededError,
     ImageToVideoRequest,
     InsufficientBalanceError,
+    InvalidResponseError,
     QuoteUnavailableError,
     ServiceUnreachableError,
     TextToVideoRequest,
@@ -138,13 +139,33 @@ def test_within_budget_the_prediction_carries_its_quoted_cost() -> None:
     assert prediction.to_dict()["cost_source"] == "api"
 
 
-def test_without_a_cap_no_quote_is_taken() -> None:
+def test_without_a_cap_the_run_is_still_quoted_and_reports_its_cost() -> None:
     done = {"id": "p1", "status": "completed", "outputs": ["https://cdn/v.mp4"]}
     script, prediction = _generate(
         ImageToVideoRequest(prompt="x", image="https://cdn/x.png"),
-        [{"id": "p1", "status": "created"}, done],
+        [{"unit_price": 0.6}, {"id": "p1", "status": "created"}, done],
     )
-    assert calls(script) == ["submit", "result"] and prediction.cost_usd is None
+    assert calls(script) == ["pricing", "submit", "result"]
+    assert (prediction.cost_usd, prediction.cost_source) == (0.6, "api")
+
+
+def test_without_a_cap_an_unreadable_price_reports_the_offline_figure_and_runs() -> None:
+    request = ImageToVideoRequest(prompt="x", image="https://cdn/x.png")
+    done = {"id": "p1", "status": "completed", "outputs": ["https://cdn/v.mp4"]}
+    script, prediction = _generate(
+        request, [{"unexpected": True}, {"id": "p1", "status": "created"}, done]
+    )
+    assert calls(script) == ["pricing", "submit", "result"]
+    assert (prediction.cost_usd, prediction.cost_source) == (table_quote(request).usd, "table")
+
+
+def test_with_a_cap_an_unreadable_price_refuses_the_run_before_paying() -> None:
+    with pytest.raises(InvalidResponseError):
+        _generate(
+            ImageToVideoRequest(prompt="x", image="https://cdn/x.png"),
+            [{"unexpected": True}],
+            max_cost_usd=5.0,
+        )
 
 
 def test_http_402_is_an_insufficient_balance_that_created_nothing() -> None:
@@ -167,9 +188,10 @@ def test_the_sync_client_carries_a_quote_given_to_submit_and_checks_budgets(
         ImageToVideoRequest(prompt="x", image="https://cdn/x.png"), quote=quote
     )
     assert (prediction.cost_usd, prediction.cost_source) == (0.5, "table")
-    budget = iter([{"unit_price": 2.0}])
+    budget = iter([{"unit_price": 2.0}, {"unit_price": 2.0}])
     monkeypatch.setattr(client, "_perform", lambda effect: next(budget))
     with pytest.raises(BudgetExceededError):
         client.check_budget(T2V, max_cost_usd=1.0)
-    assert client.check_budget(T2V) is None
+    uncapped = client.check_budget(T2V)  # no gate, but the cost is still reported
+    assert uncapped is not None and (uncapped.usd, uncapped.source) == (2.0, "api")
     client.close()
