@@ -27,7 +27,6 @@ from typing import Any
 
 from airflow.providers.common.compat.sdk import AirflowException, AirflowFailException
 
-from airflow_provider_seedance.operators.budget import operator_submitting
 from airflow_provider_seedance.reattach import (
     PredictionLedger,
     ledger_for,
@@ -137,15 +136,14 @@ class PayOnceMixin:
         try:
             while True:
                 try:
-                    with operator_submitting():  # the log shows the line below, not the client's
-                        prediction = client.submit(
-                            request,
-                            owner=owner_of(context),
-                            on_intent=lambda intent: self._record_intent(
-                                context, ledger, replace(intent, request_key=key)
-                            ),
-                            reconcile=False,  # settled below, with the siblings' claims in view
-                        )
+                    prediction = client.submit(
+                        request,
+                        owner=owner_of(context),
+                        on_intent=lambda intent: self._record_intent(
+                            context, ledger, replace(intent, request_key=key)
+                        ),
+                        reconcile=False,  # settled below, with the siblings' claims in view
+                    )
                     break
                 except RateLimitError as err:  # nothing created: defer, or sleep and resend
                     self._wait_for_rate_limit(context, client, ledger, err)  # type: ignore[attr-defined]

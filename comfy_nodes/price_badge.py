@@ -21,8 +21,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from shared_client import model_spec
-from shared_client.catalogue import RESOLUTION_PRICE_FACTORS
+from shared_client import RESOLUTION_PRICE_FACTORS, model_spec
 
 from .inputs import AUTO
 from .node_kinds import NodeKind

@@ -18,9 +18,15 @@ from __future__ import annotations
 from ._version import __version__
 from .account_levels import ACCOUNT_LEVELS, DEFAULT_ACCOUNT_LEVEL, AccountLevel, account_level
 from .catalogue import (
+    ASPECT_RATIOS,
+    DEFAULT_MODEL,
     FAMILY_PREFIX,
+    IMAGE_TO_VIDEO_MODELS,
+    MAX_DURATION,
+    MIN_DURATION,
     MODELS,
     RESOLUTION_PRICE_FACTORS,
+    RESOLUTIONS,
     ModelSpec,
     ReferenceLimits,
     default_model,
@@ -52,23 +58,13 @@ from .errors import (
 )
 from .fingerprint import canonical_fingerprint
 from .generation_requests import ImageToVideoRequest, TextToVideoRequest
-from .media import UploadSource
-from .models import (
-    ASPECT_RATIOS,
-    DEFAULT_MODEL,
-    IMAGE_TO_VIDEO_MODELS,
-    MAX_DURATION,
-    MIN_DURATION,
-    RESOLUTIONS,
-    ImageSource,
-    Prediction,
-    PredictionStatus,
-)
+from .media import ImageSource, UploadSource
 from .outcomes import failure_message
 from .polling import DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT, POLL_TICK
 from .preconditions import check_destination, check_extras, check_run
-from .quotes import Quote, Usage, describe_run, table_quote
+from .quotes import describe_run, table_quote
 from .request_common import MediaSource
+from .request_common import RequestBase as GenerationRequest
 from .retry import RetryPolicy
 from .stitch import Clip, contact_sheet, last_frame_png, video_seconds
 from .stitch import stitch as stitch_videos
@@ -85,6 +81,7 @@ from .storyboard import MAX_STORY_SECONDS, Shot, Storyboard
 from .storyboard import TIERS as STORY_TIERS
 from .submissions import body_fingerprint
 from .submit_intent import DEFAULT_SETTLE_WINDOW, SubmitIntent
+from .values import Prediction, PredictionStatus, Quote, Usage
 from .video_requests import VideoEditRequest, VideoExtendRequest
 
 __all__ = [
@@ -115,6 +112,7 @@ __all__ = [
     "Clip",
     "DownloadError",
     "GenerationFailedError",
+    "GenerationRequest",
     "GenerationTimeoutError",
     "ImageSource",
     "ImageToVideoRequest",

@@ -17,7 +17,6 @@ from . import flows, recovery
 from ._version import USER_AGENT
 from .errors import MissingKeyError
 from .flows import Effect, OnUpdate, PostMultipart
-from .models import Prediction
 from .polling import DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT
 from .protocol import (
     DEFAULT_BASE_URL,
@@ -26,11 +25,11 @@ from .protocol import (
     normalise_base_url,
     same_origin,
 )
-from .quotes import Quote
 from .request_common import RequestBase as GenerationRequest
 from .retry import RetryPolicy
 from .submit_intent import SubmitIntent
 from .tls import tls_context
+from .values import Prediction, Quote
 
 T = TypeVar("T")
 _DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=60.0, write=120.0, pool=60.0)

@@ -26,7 +26,6 @@ from .download import DownloadTarget, fetch, plan_download, plan_downloads
 from .errors import SeedanceError, SubmissionUncertainError
 from .flows import Call, Effect, OnUpdate, PutUpload, Sleep
 from .media import UploadSource
-from .models import Prediction
 from .polling import DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT
 from .preconditions import check_run
 from .protocol import (
@@ -36,13 +35,14 @@ from .protocol import (
     submit_failure,
     transport_failure,
 )
-from .quotes import Quote, Usage, balance_flow, budget_flow, quote_flow, usage_flow
+from .quotes import balance_flow, budget_flow, quote_flow, usage_flow
 from .recovery import DEFAULT_SETTLE_INTERVAL
 from .request_common import RequestBase as GenerationRequest
 from .retry import FirstFailure, RetryKind
 from .story_runner import ShotUpdate, StoryResult, run_story
 from .storyboard import Storyboard
 from .submit_intent import DEFAULT_SETTLE_WINDOW, SubmitIntent
+from .values import Prediction, Quote, Usage
 
 __all__ = ["AsyncSeedanceClient"]
 

@@ -19,8 +19,14 @@ from dataclasses import dataclass, field
 from typing import Final, Literal
 
 __all__ = [
+    "ASPECT_RATIOS",
+    "DEFAULT_MODEL",
     "FAMILY_PREFIX",
+    "IMAGE_TO_VIDEO_MODELS",
+    "MAX_DURATION",
+    "MIN_DURATION",
     "MODELS",
+    "RESOLUTIONS",
     "RESOLUTION_PRICE_FACTORS",
     "Mode",
     "ModelSpec",
@@ -203,3 +209,12 @@ def is_family_path(path: object) -> bool:
         return False
     family, _, task = path.partition("/")[2].partition("/")
     return family.startswith("seedance-2.0") and bool(task) and "/" not in task
+
+
+#: The default image-to-video model (mini: the product page's model).
+DEFAULT_MODEL: Final[str] = default_model("image-to-video")
+#: The Seedance 2.0 image-to-video models, the default (mini) first.
+IMAGE_TO_VIDEO_MODELS: Final[tuple[str, ...]] = (
+    DEFAULT_MODEL,
+    *(path for path in models_for("image-to-video") if path != DEFAULT_MODEL),
+)

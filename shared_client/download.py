@@ -27,9 +27,9 @@ from tenacity import Retrying
 from ._base import _NO_AUTH
 from ._httpx_faults import HTTPCORE_READ_ERRORS, fault_from_httpcore, fault_from_httpx
 from .errors import DownloadError, SeedanceError, ServiceUnreachableError
-from .models import Prediction
 from .protocol import RequestSpec, interpret_response, transport_failure
 from .retry import RetryPolicy
+from .values import Prediction
 
 __all__ = [
     "DownloadTarget",

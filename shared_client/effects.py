@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 from .media import UploadBlob
-from .models import Prediction
 from .protocol import RequestSpec, RetryKind
+from .values import Prediction
 
 __all__ = ["Call", "Effect", "Flow", "OnUpdate", "PostMultipart", "PutUpload", "Sleep"]
 

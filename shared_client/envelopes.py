@@ -21,7 +21,7 @@ from .errors import (
     InvalidResponseError,
     RateLimitError,
 )
-from .models import Prediction, PredictionStatus
+from .values import Prediction, PredictionStatus
 
 __all__ = [
     "MAX_ENVELOPE_BYTES",

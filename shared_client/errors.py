@@ -11,9 +11,8 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Self
 
 if TYPE_CHECKING:
-    from .models import Prediction
-    from .quotes import Quote
     from .submit_intent import SubmitIntent
+    from .values import Prediction, Quote
 
 #: How a face names a field: ``"reference_images[1]"`` is an argument name in Python
 #: and ``--reference-image 2`` at the command line. Python's is the identity.

@@ -24,7 +24,6 @@ from .errors import (
     SubmissionUncertainError,
 )
 from .media import UploadBlob, UploadSource, content_digest, prepare_upload
-from .models import Prediction
 from .polling import PollSchedule, coalescible
 from .protocol import (
     HISTORY_PAGE_SIZE,
@@ -38,11 +37,12 @@ from .protocol import (
     submit_request,
     upload_ticket_request,
 )
-from .quotes import Quote, budget_flow
+from .quotes import budget_flow
 from .recovery import recover_flow
 from .request_common import RequestBase as GenerationRequest
 from .submit_intent import ANONYMOUS_OWNER, SubmitIntent
 from .validation import is_remote
+from .values import Prediction, Quote
 
 __all__ = [
     "Call",
@@ -129,7 +129,9 @@ def submit_flow(
             raise
         return found
     prediction = with_cost(parse_prediction(data), quote)
-    logger.info(
+    # DEBUG: each face says "submitted" in its own words (the CLI's quote line, the
+    # operator's task-log line, the node's progress); the core's line is for debugging.
+    logger.debug(
         "submitted prediction %s (%s)%s",
         prediction.id,
         request.model,

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import BinaryIO, TypeAlias
 
 __all__ = [
+    "ImageSource",
     "UploadBlob",
     "UploadSource",
     "content_digest",
@@ -27,6 +28,9 @@ __all__ = [
 
 #: What :meth:`SeedanceClient.upload` accepts.
 UploadSource: TypeAlias = str | os.PathLike[str] | bytes | bytearray | BinaryIO
+#: An image input: an http(s) URL, a ``data:image/...`` URI, a local path, bytes, or an
+#: open binary file.
+ImageSource: TypeAlias = UploadSource
 
 CHUNK_SIZE = 256 * 1024
 #: Magic numbers: (offset, bytes, content type, extension). The one table of them: the

@@ -8,7 +8,7 @@ task log and a trigger event. :func:`failure_message` is that one wording.
 from __future__ import annotations
 
 from .errors import GenerationFailedError, InvalidResponseError
-from .models import Prediction
+from .values import Prediction
 
 __all__ = ["check_outcome", "failure_message"]
 

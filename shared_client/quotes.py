@@ -14,8 +14,7 @@ import hashlib
 import logging
 import math
 from collections.abc import Generator, Mapping
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from .catalogue import RESOLUTION_PRICE_FACTORS
 from .effects import Call, Effect
@@ -30,6 +29,7 @@ from .errors import (
 )
 from .request_common import RequestBase
 from .validation import is_remote
+from .values import Quote, Usage
 
 __all__ = [
     "Quote",
@@ -45,31 +45,6 @@ logger = logging.getLogger(__name__)
 
 #: Where local media stands in the pricing body: never fetched, clearly not a real host.
 PLACEHOLDER_HOST = "https://local-media.invalid"
-
-
-@dataclass(frozen=True)
-class Quote:
-    """The price of one run: ``usd`` in ``currency`` for ``model``, from ``source``."""
-
-    usd: float
-    currency: str
-    source: Literal["api", "table"]
-    model: str
-
-    def describe(self) -> str:
-        origin = "pricing API" if self.source == "api" else "offline price table"
-        return f"${self.usd:.4f} {self.currency} ({origin})"
-
-
-@dataclass(frozen=True)
-class Usage:
-    """Requests and cost in a period, in total and per model (from the usage API)."""
-
-    start_date: str
-    end_date: str
-    total_requests: int
-    total_cost: float
-    by_model: tuple[tuple[str, int, float], ...]
 
 
 def table_quote(request: RequestBase) -> Quote:

@@ -18,7 +18,6 @@ from typing import Any
 from .effects import Call, Effect, Sleep
 from .endpoints import history_search_request
 from .errors import SeedanceError
-from .models import Prediction
 from .protocol import (
     HISTORY_PAGE_SIZE,
     body_fingerprint,
@@ -26,6 +25,7 @@ from .protocol import (
     parse_prediction,
 )
 from .submit_intent import CLOCK_SKEW, DEFAULT_SETTLE_WINDOW, SubmitIntent, assign_candidate
+from .values import Prediction
 
 __all__ = ["history_flow", "matching_history_flow", "recover_flow", "settle_flow"]
 

@@ -24,17 +24,15 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .errors import BudgetExceededError, InvalidRequestError, SubmissionUncertainError
 from .fingerprint import canonical_fingerprint
 from .preconditions import check_run
-from .quotes import Quote
+from .story_client import StoryClient
 from .storyboard import Storyboard
 from .submit_intent import DEFAULT_SETTLE_WINDOW, SubmitIntent
-
-if TYPE_CHECKING:
-    from .async_client import AsyncSeedanceClient
+from .values import Quote
 
 #: What a storyboard run needs installed (stitching, frames, the contact sheet).
 STORY_EXTRAS = ("stories",)
@@ -121,7 +119,7 @@ class _Ledger:
 
 
 async def run_story(
-    client: AsyncSeedanceClient,
+    client: StoryClient,
     board: Storyboard,
     dest: str | os.PathLike[str],
     *,

@@ -15,9 +15,6 @@ from __future__ import annotations
 
 import logging
 import math
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -77,35 +74,6 @@ def with_cost(prediction: Prediction, record: dict[str, Any] | None) -> Predicti
     if record is None or prediction.cost_usd is not None:
         return prediction
     return replace(prediction, cost_usd=record["usd"], cost_source=record["source"])
-
-
-# -- one submit line in the task log -------------------------------------------------------
-# The client logs "submitted prediction ..." at INFO; the operator logs its own line with
-# the quote and the task's words. In a task log the user should see the submit once, so
-# while the operator submits, the client's line from that thread is dropped.
-_SUBMITTING = threading.local()
-
-
-class _DropClientSubmitLine(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not getattr(_SUBMITTING, "active", False):
-            return True
-        return not str(record.msg).startswith("submitted prediction")
-
-
-_CLIENT_FLOW_LOGGER = logging.getLogger("shared_client.flows")
-if not any(isinstance(f, _DropClientSubmitLine) for f in _CLIENT_FLOW_LOGGER.filters):
-    _CLIENT_FLOW_LOGGER.addFilter(_DropClientSubmitLine())
-
-
-@contextmanager
-def operator_submitting() -> Iterator[None]:
-    """Mark this thread as submitting for an operator (see the filter above)."""
-    _SUBMITTING.active = True
-    try:
-        yield
-    finally:
-        _SUBMITTING.active = False
 
 
 class BudgetMixin:

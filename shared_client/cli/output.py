@@ -12,8 +12,7 @@ import json
 import sys
 from typing import Any
 
-from .. import Prediction, Quote, SeedanceClient, describe_run
-from ..request_common import RequestBase as GenerationRequest
+from .. import GenerationRequest, Prediction, Quote, SeedanceClient, describe_run
 from .exits import INTERRUPTED
 from .progress import Progress, estimate_seconds
 

@@ -15,8 +15,7 @@ from comfy_nodes.nodes import (
     make_v3_classes,
     make_v3_nodes,
 )
-from shared_client import MODELS, models_for
-from shared_client.models import IMAGE_TO_VIDEO_MODELS
+from shared_client import IMAGE_TO_VIDEO_MODELS, MODELS, models_for
 
 NODE_IDS = [
     "SeedanceTextToVideo",

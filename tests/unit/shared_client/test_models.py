@@ -6,8 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from shared_client import ImageToVideoRequest, InvalidRequestError, Prediction, PredictionStatus
-from shared_client.models import ASPECT_RATIOS, IMAGE_TO_VIDEO_MODELS, RESOLUTIONS
+from shared_client import (
+    ASPECT_RATIOS,
+    IMAGE_TO_VIDEO_MODELS,
+    RESOLUTIONS,
+    ImageToVideoRequest,
+    InvalidRequestError,
+    Prediction,
+    PredictionStatus,
+)
 
 URL = "https://example.com/cat.png"
 

@@ -25,7 +25,7 @@ SANS_IO = [
     "fingerprint",
     "flows",
     "media",
-    "models",
+    "values",
     "outcomes",
     "polling",
     "protocol",

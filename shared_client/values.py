@@ -1,8 +1,8 @@
-"""The response model (:class:`Prediction`) and the family's shared constants.
+"""The values every layer passes around: a prediction, its status, a quote, usage.
 
-The request types live in :mod:`.generation_requests` and :mod:`.video_requests`, their
-checks in :mod:`.validation`, the limits in :mod:`.catalogue`; the names are re-exported
-here for code that imported them from ``shared_client.models``.
+A leaf: it imports nothing of the package, so errors, flows and drivers can all name
+these types without import circles (an error carries the :class:`Prediction` or the
+:class:`Quote` it is about).
 """
 
 from __future__ import annotations
@@ -11,41 +11,9 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any, Final, TypeAlias
+from typing import Any, Literal
 
-from .catalogue import (
-    ASPECT_RATIOS,
-    MAX_DURATION,
-    MIN_DURATION,
-    RESOLUTIONS,
-    default_model,
-    models_for,
-)
-from .media import UploadSource
-
-__all__ = [
-    "ASPECT_RATIOS",
-    "DEFAULT_MODEL",
-    "IMAGE_TO_VIDEO_MODELS",
-    "MAX_DURATION",
-    "MIN_DURATION",
-    "RESOLUTIONS",
-    "ImageSource",
-    "ImageToVideoRequest",
-    "Prediction",
-    "PredictionStatus",
-]
-
-DEFAULT_MODEL: Final[str] = default_model("image-to-video")
-#: The Seedance 2.0 image-to-video models, the default (mini) first.
-IMAGE_TO_VIDEO_MODELS: Final[tuple[str, ...]] = (
-    DEFAULT_MODEL,
-    *(path for path in models_for("image-to-video") if path != DEFAULT_MODEL),
-)
-
-#: An image input: an http(s) URL, a ``data:image/...`` URI, a local path, bytes, or an
-#: open binary file.
-ImageSource: TypeAlias = UploadSource
+__all__ = ["Prediction", "PredictionStatus", "Quote", "Usage"]
 
 
 class PredictionStatus(StrEnum):
@@ -176,5 +144,26 @@ class Prediction:
         return replace(self, files=[os.fspath(p) for p in paths])
 
 
-# Re-exported for code that imported them from here (the request types moved).
-from .generation_requests import ImageToVideoRequest  # noqa: E402
+@dataclass(frozen=True)
+class Quote:
+    """The price of one run: ``usd`` in ``currency`` for ``model``, from ``source``."""
+
+    usd: float
+    currency: str
+    source: Literal["api", "table"]
+    model: str
+
+    def describe(self) -> str:
+        origin = "pricing API" if self.source == "api" else "offline price table"
+        return f"${self.usd:.4f} {self.currency} ({origin})"
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Requests and cost in a period, in total and per model (from the usage API)."""
+
+    start_date: str
+    end_date: str
+    total_requests: int
+    total_cost: float
+    by_model: tuple[tuple[str, int, float], ...]
